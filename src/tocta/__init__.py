@@ -1,0 +1,3 @@
+"""tocta: transnational organized crime threat assessment."""
+
+__version__ = "0.1.0"
