@@ -93,16 +93,20 @@ def _missing_required(raw: pl.Series | None, f: Field, height: int) -> pl.DataFr
     )
 
 
-def validate_frame(rt: RecordType, raw: pl.DataFrame, ctx: ColumnOptions | None = None) -> Validated:
+def validate_frame(
+    rt: RecordType, raw: pl.DataFrame, ctx: ColumnOptions | None = None,
+    height: int | None = None,
+) -> Validated:
     """Clean every input field, compute derived fields, collect issues.
 
     Args:
         rt: the record type.
         raw: Utf8 columns named after fields of ``rt``; absent fields are treated as empty.
         ctx: per-column options (date formats, list separators) from the mapping.
+        height: number of rows (needed when ``raw`` has no columns).
     """
     ctx = ctx or NoOptions()
-    height = raw.height
+    height = raw.height if height is None else height
     columns: dict[str, pl.Series] = {}
     extras: dict[str, pl.Series] = {}
     issue_parts: list[pl.DataFrame] = []
@@ -124,7 +128,7 @@ def validate_frame(rt: RecordType, raw: pl.DataFrame, ctx: ColumnOptions | None 
         issue_parts.append(cleaned.issues)
         for key, series in cleaned.extras.items():
             extras[f"{f.name}.{key}"] = series
-    frame = pl.DataFrame(columns)
+    frame = pl.DataFrame(columns, height=height) if columns else pl.DataFrame(height=height)
     cache: dict[tuple[str, tuple[str, ...]], Derived] = {}
     for f in rt.fields:
         if f.derived is None:

@@ -110,7 +110,7 @@ quarantine = sa.Table(
 SYSTEM_TABLES = ("store_meta", "sources", "grants", "ingest_runs", "ingest_issues", "quarantine")
 
 #: storage-only columns every record table has, besides the record type's fields
-STORAGE_COLUMNS = ("id", "record_key", "superseded_by", "extra", "raw")
+STORAGE_COLUMNS = ("id", "record_key", "content_hash", "superseded_by", "extra", "raw")
 
 
 def _column(f: Field) -> sa.Column[Any]:
@@ -123,6 +123,7 @@ def _record_table(rt: RecordType) -> sa.Table:
     columns: list[Any] = [
         sa.Column("id", BigIntPk, primary_key=True, autoincrement=True),
         sa.Column("record_key", sa.String(64), nullable=False),
+        sa.Column("content_hash", sa.String(32), nullable=False),
         sa.Column("superseded_by", sa.BigInteger()),
     ]
     columns += [_column(f) for f in rt.fields]

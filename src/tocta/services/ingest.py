@@ -1,0 +1,224 @@
+"""Ingest a submission into the store: the one place that joins ingest and store.
+
+A run is atomic: its accepted rows, the run record, its issues and its quarantined rows are
+written in one transaction, so an exception or Ctrl-C at any point leaves the store as it was.
+Counts always balance: rows read = inserted + already present + quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from tocta.errors import ConfigError
+from tocta.ingest.identity import CONFLICT_LABELS, OccurrenceCounter, classify
+from tocta.ingest.issues import count_by_code
+from tocta.ingest.mapping import Mapping, load_mapping
+from tocta.ingest.pipeline import PreparedFile, RunLabels, prepare_file
+from tocta.schema.model import get_type
+from tocta.schema.types.base import ERROR, WARNING
+from tocta.schema.types.grade import parse_grade
+from tocta.schema.types.tlp import TLP_LEVELS, parse_tlp
+from tocta.store.engine import Store
+from tocta.store.records import current_records, insert_frame, supersede
+from tocta.store.runs import RunCounts, finish_run, start_run, write_issues, write_quarantine
+from tocta.store.sources import Source, get_source
+from tocta.store.tables import record_table
+
+#: called as progress(step, done, total) — step names: "read", "write"
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """What the command line says about a submission."""
+
+    record_type: str
+    source_id: str
+    mapping: Path | Mapping | None = None
+    grade: str | None = None
+    tlp: str | None = None
+    handling: str | None = None
+    owner_agency: str | None = None
+    replace: bool = False
+    user: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What a run did."""
+
+    run_id: int
+    record_type: str
+    source_id: str
+    counts: RunCounts
+    issues: pl.DataFrame
+    issues_by_code: dict[str, dict[str, int]]
+    files: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        c = self.counts
+        return {
+            "run_id": self.run_id, "record_type": self.record_type, "source_id": self.source_id,
+            "files": list(self.files), "rows_read": c.rows_read, "inserted": c.inserted,
+            "already_present": c.already_present, "quarantined": c.quarantined,
+            "superseded": c.superseded, "errors": c.errors, "warnings": c.warnings,
+            "issues_by_code": self.issues_by_code,
+        }
+
+
+def run_labels(source: Source, options: IngestOptions) -> RunLabels:
+    """Labels for rows that carry none: the command line first, else the source's defaults."""
+    problems: list[str] = []
+    grade = source.grade
+    if options.grade:
+        grade = parse_grade(options.grade)
+        if grade is None:
+            problems.append(f"--grade {options.grade!r} is not SCHEME:CODE valid in its scheme "
+                            "(e.g. admiralty:B2, 3x5x2:1B)")
+    tlp = source.tlp
+    if options.tlp:
+        tlp = parse_tlp(options.tlp)
+        if tlp is None:
+            problems.append(f"--tlp {options.tlp!r} is not one of {', '.join(TLP_LEVELS)}")
+    if grade is None and not problems:
+        problems.append(f"source {source.source_id} has no default grade and --grade is not given")
+    if tlp is None and not problems:
+        problems.append(f"source {source.source_id} has no default TLP and --tlp is not given")
+    if problems:
+        raise ConfigError("cannot label the submission:", problems)
+    assert grade is not None
+    return RunLabels(
+        grade_scheme=grade.scheme, source_reliability=grade.source_reliability,
+        info_credibility=grade.info_credibility, tlp=tlp,
+        handling=options.handling or source.handling,
+        owner_agency=options.owner_agency or source.owner_agency,
+        recorded_at=dt.date.today().isoformat(),
+    )
+
+
+def _check_kind(store: Store, source: Source) -> str:
+    """Synthetic and real data never share a store (DESIGN.md §8)."""
+    kind = "synthetic" if source.synthetic else "real"
+    current = store.get_meta("data_kind")
+    if current is not None and current != kind:
+        raise ConfigError(
+            f"this store holds {current} data; source {source.source_id} is {kind}. "
+            "Synthetic and real data never share a store: use another --db."
+        )
+    return kind
+
+
+def ingest_files(
+    store: Store, files: Sequence[Path], options: IngestOptions,
+    progress: Progress | None = None,
+    fail_after_batches: int | None = None,
+) -> IngestResult:
+    """Validate ``files`` and store them as one atomic, idempotent run.
+
+    Args:
+        store: the open store.
+        files: the submission (one or more files of the same type and source).
+        options: type, source, labels, mapping, replace.
+        progress: optional callback for progress bars.
+        fail_after_batches: testing hook — raise after this many write batches, to prove that
+            an interrupted run leaves the store unchanged.
+
+    Raises:
+        ConfigError: the source, labels or mapping are wrong (nothing is written).
+    """
+    rt = get_type(options.record_type)
+    with store.engine.connect() as conn:
+        source = get_source(conn, options.source_id)
+    kind = _check_kind(store, source)
+    labels = run_labels(source, options)
+    mapping = options.mapping
+    if isinstance(mapping, Path):
+        mapping = load_mapping(mapping)
+    counter = OccurrenceCounter.new()
+    prepared: list[PreparedFile] = []
+    for i, path in enumerate(files):
+        if progress:
+            progress("read", i, len(files))
+        prepared.append(prepare_file(Path(path), rt, mapping, labels, source.source_id, counter))
+    if progress:
+        progress("read", len(files), len(files))
+    table = record_table(rt.name)
+    total_rows = sum(p.records.height for p in prepared)
+    written = 0
+    batches = 0
+
+    def tick(n: int) -> None:
+        nonlocal written, batches
+        written += n
+        batches += 1
+        if progress:
+            progress("write", written, total_rows)
+        if fail_after_batches is not None and batches >= fail_after_batches:
+            raise RuntimeError(f"forced failure after {batches} write batches (test hook)")
+
+    with store.begin() as conn:
+        if store.get_meta("data_kind") is None:
+            store.set_meta(conn, "data_kind", kind)
+        run_id = start_run(
+            conn, source.source_id, rt.name, [p.file for p in prepared],
+            {"replace": options.replace, "mapping": getattr(mapping, "path", None),
+             "grade": options.grade, "tlp": options.tlp}, options.user)
+        existing = current_records(conn, rt.name, source.source_id, CONFLICT_LABELS)
+        keys = set()
+        for p in prepared:
+            keys.update(p.records["record_key"].to_list())
+        inserted = already = quarantined = 0
+        superseded_ids: list[int] = []
+        all_issues: list[pl.DataFrame] = []
+        for p in prepared:
+            verdict = classify(p.records, existing, options.replace, keys)
+            superseded_ids.extend(verdict.supersede_ids)
+            issues = p.issues
+            quarantine = p.quarantine
+            if verdict.conflicts.height:
+                conflicted = p.records.with_row_index("pos").join(
+                    verdict.conflicts, on="pos", how="inner")
+                issues = pl.concat([issues, pl.DataFrame({
+                    "file": [p.file] * conflicted.height,
+                    "row": conflicted["source_row"],
+                    "field": [None] * conflicted.height,
+                    "code": conflicted["code"],
+                    "level": [ERROR] * conflicted.height,
+                    "message": conflicted["message"],
+                    "value": conflicted["record_key"],
+                }, schema=issues.schema)])
+                quarantine = pl.concat([quarantine, pl.DataFrame({
+                    "file": [p.file] * conflicted.height,
+                    "row": conflicted["source_row"],
+                    "data": [r for r in conflicted.drop("pos", "code", "message")
+                             .select(pl.struct(pl.all()).struct.json_encode())
+                             .to_series().to_list()],
+                    "issues": (conflicted["message"] + " [" + conflicted["code"] + "]"),
+                }, schema=quarantine.schema)])
+            to_insert = p.records.filter(verdict.insert)
+            to_insert = to_insert.with_columns(pl.lit(run_id).alias("ingest_run"))
+            inserted += insert_frame(conn, table, to_insert, tick)
+            already += int(verdict.already_present.sum())
+            quarantined += quarantine.height
+            write_issues(conn, run_id, issues)
+            write_quarantine(conn, run_id, quarantine)
+            all_issues.append(issues)
+        n_superseded = supersede(conn, rt.name, sorted(set(superseded_ids)), run_id)
+        issues_all = pl.concat(all_issues) if all_issues else prepared[0].issues
+        by_code = count_by_code(issues_all)
+        counts = RunCounts(
+            rows_read=sum(p.rows_read for p in prepared), inserted=inserted,
+            already_present=already, quarantined=quarantined, superseded=n_superseded,
+            errors=int((issues_all["level"] == ERROR).sum()),
+            warnings=int((issues_all["level"] == WARNING).sum()),
+        )
+        if not counts.balanced():
+            raise AssertionError(f"counts do not balance: {counts}")
+        finish_run(conn, run_id, counts, by_code)
+    return IngestResult(run_id, rt.name, source.source_id, counts, issues_all, by_code,
+                        tuple(p.file for p in prepared))
