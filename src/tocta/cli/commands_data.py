@@ -150,7 +150,52 @@ def template(
     out.print(f"wrote the {rt.name} template to {out_path}")
 
 
+def demo(
+    out_dir: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the demo store "
+                                 "and its summary."),
+    as_json: bool = JSON,
+) -> None:
+    """Ingest the bundled real public data (UNODC, CITES, World Bank, BLS) and summarise it.
+
+    Creates OUT/tocta-real.db (real data only; simulated data never shares a store) and
+    OUT/summary.json. Running it again adds nothing (ingest is idempotent).
+    """
+    from tocta.services.demo import run_demo
+
+    settings = settings_for(None)
+
+    def on_result(ds: object, result: IngestResult) -> None:
+        if not as_json:
+            c = result.counts
+            out.print(f"{result.source_id:32} {result.record_type:17} read {c.rows_read:>7,} = "
+                      f"{c.inserted:>7,} new + {c.already_present:>7,} present + "
+                      f"{c.quarantined:>5,} quarantined", highlight=False)
+
+    with progress_bar(not as_json) as progress:
+        summary = run_demo(out_dir, settings.user, progress, on_result)
+    if as_json:
+        print_json(summary)
+        return
+    h = summary["highlights"]
+    table = Table("country", "tonnes", title="Cocaine seized in 2022 (UNODC WDR 2024; a "
+                  "country's reported total, else its breakdown)")
+    for row in h["cocaine_seizures_2022_top10_tonnes"]:
+        table.add_row(row["country"], f"{row['tonnes']:,}")
+    out.print(table)
+    table = Table("market level", "countries", "median US$/kg", "10th pct", "90th pct",
+                  title="Cocaine prices 2022, current US$ per kg (UNODC WDR 2024)")
+    for row in h["cocaine_prices_2022_usd_per_kg"]:
+        table.add_row(row["market_level"], str(row["countries"]),
+                      f"{row['median_usd_per_kg']:,.0f}", f"{row['p10']:,.0f}",
+                      f"{row['p90']:,.0f}")
+    out.print(table)
+    out.print(f"store: {out_dir / 'tocta-real.db'} (real data, TLP:{h['tlp']}); "
+              f"summary: {out_dir / 'summary.json'}")
+    out.print("next: tocta store info --db " + str(out_dir / "tocta-real.db"))
+
+
 def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
     app.command("ingest")(ingest)
     app.command("schema")(schema)
     app.command("template")(template)

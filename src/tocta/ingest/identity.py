@@ -41,13 +41,14 @@ def content_hashes(rt: RecordType, records: pl.DataFrame) -> pl.Series:
 
 @dataclass
 class OccurrenceCounter:
-    """Counts content hashes across the files of one submission."""
+    """Counts content hashes, and remembers agency record ids, across a submission's files."""
 
     seen: dict[str, int]
+    ids: dict[str, tuple[str, int]]  # record id -> (file, spreadsheet row) of first use
 
     @classmethod
     def new(cls) -> OccurrenceCounter:
-        return cls({})
+        return cls({}, {})
 
     def number(self, hashes: pl.Series) -> pl.Series:
         """Occurrence number (1, 2, ...) of each hash, continuing from earlier files."""
@@ -104,7 +105,7 @@ def classify(
     )
     joined = left.join(right, on="record_key", how="left", maintain_order="left")
     present = joined["id"].is_not_null()
-    label_differs = pl.Series([False] * n)
+    label_differs = pl.Series([False] * n, dtype=pl.Boolean)
     for c in CONFLICT_LABELS:
         a, b = joined[c].cast(pl.Utf8), joined[f"_{c}"].cast(pl.Utf8)
         differs = (a.fill_null("\x00") != b.fill_null("\x00")) & present

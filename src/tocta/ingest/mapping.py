@@ -14,6 +14,8 @@ against the columns actually found before any row is read, listing every problem
       unit: {constant: kg}
       transit: {column: Transit, split: ","}
     ignore: [Internal ref]                  # columns deliberately not kept
+    reader: wgi_workbook    # optional: a reader for a layout no generic reader handles
+    transform: unodc_prices # optional: reshape the file as read (see ingest.adapters)
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from tocta.schema.model import LABEL_FIELDS, RecordType
 from tocta.schema.validate import field_key
 
 _COLUMN_OPTIONS = {"column", "constant", "format", "dayfirst", "split", "default"}
-_TOP_KEYS = {"type", "format", "read", "fields", "ignore", "description", "source", "reader"}
+_TOP_KEYS = {"type", "format", "read", "fields", "ignore", "description", "source", "reader",
+             "transform"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Mapping:
     read: dict[str, Any] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     reader: str | None = None
+    transform: str | None = None
     path: str | None = None
 
     def column_options(self, field_name: str) -> dict[str, Any]:
@@ -111,7 +115,7 @@ def parse_mapping(data: Any, where: str) -> Mapping:
     return Mapping(
         fields=tuple(fields), record_type=data.get("type"), format=data.get("format"),
         read=dict(data.get("read") or {}), ignore=tuple(str(c) for c in data.get("ignore") or ()),
-        reader=data.get("reader"), path=where,
+        reader=data.get("reader"), transform=data.get("transform"), path=where,
     )
 
 

@@ -52,9 +52,23 @@ class PreparedFile:
 
 
 def _read(path: Path, mapping: Mapping | None) -> RawTable:
+    from tocta.ingest.adapters import READERS, TRANSFORMS
+
     fmt = mapping.format if mapping else None
     options = mapping.read if mapping else {}
-    return read_file(path, fmt, options)
+    if mapping and mapping.reader:
+        if mapping.reader not in READERS:
+            raise ConfigError(f"{mapping.path}: unknown reader {mapping.reader!r}; "
+                              f"known: {', '.join(READERS)}")
+        raw = READERS[mapping.reader](path, options)
+    else:
+        raw = read_file(path, fmt, options)
+    if mapping and mapping.transform:
+        if mapping.transform not in TRANSFORMS:
+            raise ConfigError(f"{mapping.path}: unknown transform {mapping.transform!r}; "
+                              f"known: {', '.join(TRANSFORMS)}")
+        raw = TRANSFORMS[mapping.transform](raw)
+    return raw
 
 
 def resolve_mapping(rt: RecordType, raw: RawTable, mapping: Mapping | None,
@@ -63,7 +77,8 @@ def resolve_mapping(rt: RecordType, raw: RawTable, mapping: Mapping | None,
     used = mapping if mapping and mapping.fields else match_columns(rt, raw.columns)
     if mapping and not mapping.fields:
         used = Mapping(fields=used.fields, record_type=mapping.record_type, format=mapping.format,
-                       read=mapping.read, ignore=mapping.ignore, path=mapping.path)
+                       read=mapping.read, ignore=mapping.ignore, reader=mapping.reader,
+                       transform=mapping.transform, path=mapping.path)
     problems = check_mapping(used, rt, raw.columns, raw.name, labels.given())
     if problems:
         hint = ("" if used.is_explicit else
@@ -129,7 +144,7 @@ def prepare_file(
         _extra_json(raw.frame, unmapped),
         _raw_json(issues, fields, height),
     )
-    records, has_error, dup_issues = _duplicate_ids(rt, records, has_error)
+    has_error, dup_issues = _duplicate_ids(rt, records, has_error, counter, raw.name)
     if dup_issues.height:
         issues = pl.concat([issues, dup_issues])
     accepted = records.filter(~has_error)
@@ -155,31 +170,37 @@ def _raw_json(issues: pl.DataFrame, fields: pl.DataFrame, height: int) -> pl.Ser
     return pl.Series("raw", out, dtype=pl.Utf8)
 
 
-def _duplicate_ids(rt: RecordType, records: pl.DataFrame, has_error: pl.Series
-                   ) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
-    """Within one file, a record id seen before with other content is an error."""
+def _duplicate_ids(rt: RecordType, records: pl.DataFrame, has_error: pl.Series,
+                   counter: OccurrenceCounter, file: str) -> tuple[pl.Series, pl.DataFrame]:
+    """An agency record id used twice in one submission: the later rows are errors."""
+    empty = issues_frame(pl.Series([], dtype=pl.Int64), "", pl.Series([], dtype=pl.Utf8),
+                         pl.Series([], dtype=pl.Utf8), pl.Series([], dtype=pl.Utf8),
+                         pl.Series([], dtype=pl.Utf8))
     if not rt.identity or records[rt.identity].null_count() == records.height:
-        return records, has_error, issues_frame(
-            pl.Series([], dtype=pl.Int64), "", pl.Series([], dtype=pl.Utf8),
-            pl.Series([], dtype=pl.Utf8), pl.Series([], dtype=pl.Utf8),
-            pl.Series([], dtype=pl.Utf8))
-    frame = records.select(pl.col(rt.identity).alias("rid"), "content_hash").with_row_index("pos")
-    frame = frame.filter(pl.col("rid").is_not_null() & ~has_error)
-    first = frame.group_by("rid", maintain_order=True).agg(
-        pl.col("pos").first().alias("first"), pl.col("content_hash").first().alias("h0"))
-    dup = frame.join(first, on="rid").filter(pl.col("pos") != pl.col("first"))
-    rows = dup["pos"].cast(pl.Int64)
+        return has_error, empty
+    rows: list[int] = []
+    messages: list[str] = []
+    values: list[str] = []
+    candidates = records.select(pl.col(rt.identity), "source_row").with_row_index("pos").filter(
+        pl.col(rt.identity).is_not_null() & ~has_error)
+    for pos, rid, source_row in candidates.iter_rows():
+        first = counter.ids.get(rid)
+        if first is None:
+            counter.ids[rid] = (file, source_row)
+            continue
+        rows.append(pos)
+        values.append(rid)
+        messages.append(f"record id {rid!r} is already used in {first[0]}:{first[1]} of this "
+                        "submission")
+    if not rows:
+        return has_error, empty
     n = len(rows)
-    messages = [
-        f"record id {rid!r} already appears in row position {f + 1} of this submission"
-        + (" with other values" if h != h0 else "")
-        for rid, f, h, h0 in dup.select("rid", "first", "content_hash", "h0").iter_rows()
-    ]
-    issues = issues_frame(rows, rt.identity, pl.Series(["duplicate_record_id"] * n),
-                          pl.Series([ERROR] * n), pl.Series(messages, dtype=pl.Utf8),
-                          dup["rid"])
-    mask = has_error | pl.Series(range(records.height), dtype=pl.Int64).is_in(rows.implode())
-    return records, mask, issues
+    issues = issues_frame(pl.Series(rows, dtype=pl.Int64), rt.identity,
+                          pl.Series(["duplicate_record_id"] * n), pl.Series([ERROR] * n),
+                          pl.Series(messages, dtype=pl.Utf8), pl.Series(values, dtype=pl.Utf8))
+    mask = has_error | pl.Series(range(records.height), dtype=pl.Int64).is_in(
+        pl.Series(rows, dtype=pl.Int64).implode())
+    return mask, issues
 
 
 def _quarantine(raw: RawTable, has_error: pl.Series, issues: pl.DataFrame) -> pl.DataFrame:

@@ -113,23 +113,59 @@ def read_csv(path: Path, options: dict[str, Any] | None = None) -> RawTable:
         frame = pl.read_csv(
             path, infer_schema=False, separator=delimiter, skip_rows=header_row - 1,
             encoding="utf8-lossy" if encoding in ("utf8", "utf-8") else "utf8",
-            missing_utf8_is_empty_string=False, raise_if_empty=False,
+            raise_if_empty=False,
         )
-        frame = frame.with_columns(pl.all().str.strip_chars_start("\ufeff"))
-        frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
-        empty = pl.all_horizontal(pl.all().is_null()) if frame.width else pl.lit(False)
-        rows = pl.Series("row", range(header_row + 1, header_row + 1 + frame.height),
-                         dtype=pl.Int64)
-        keep = frame.select(~empty).to_series() if frame.width else pl.Series([], dtype=pl.Boolean)
-        if frame.width and not keep.all():
-            frame, rows = frame.filter(keep), rows.filter(keep)
-        issues = empty_issues()
-        if b"\xef\xbf\xbd" in path.read_bytes()[:0] or "\ufffd" in "".join(frame.columns):
-            issues = _one_issue(None, "encoding", "invalid_encoding", WARNING,
-                                "file is not valid UTF-8; undecodable bytes were replaced", None)
-        return RawTable(path, frame, rows, issues, list(frame.columns))
     except pl.exceptions.ComputeError:
+        # Rows with more fields than the header: read row by row and report each one.
         return _read_csv_slow(path, delimiter, encoding, header_row)
+    frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
+    rows = pl.Series("row", range(header_row + 1, header_row + 1 + frame.height),
+                     dtype=pl.Int64)
+    short: list[int] = []
+    if frame.width > 1 and frame[frame.columns[-1]].null_count():
+        # polars fills missing trailing fields with nulls; find rows that were really short.
+        short = _short_records(path, delimiter, header_row, frame.width, encoding)
+    issues = empty_issues()
+    if frame.width:
+        keep = frame.select(~pl.all_horizontal(pl.all().is_null())).to_series()
+        position = keep.cast(pl.Int64).cum_sum() - 1
+        if short:
+            issues = pl.concat([_one_issue(
+                int(position[i]), None, "ragged_row", ERROR,
+                f"row has fewer fields than the header ({frame.width})", None,
+            ) for i in short])
+        if not keep.all():
+            frame, rows = frame.filter(keep), rows.filter(keep)
+    if any("\ufffd" in c for c in frame.columns):
+        issues = pl.concat([issues, _one_issue(
+            None, None, "invalid_encoding", WARNING,
+            "file is not valid UTF-8; undecodable bytes were replaced", None)])
+    return RawTable(path, frame, rows, issues, list(frame.columns))
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.suffix.lower() == ".gz":
+        with gzip.open(path, "rb") as handle:
+            return handle.read()
+    return path.read_bytes()
+
+
+def _short_records(path: Path, delimiter: str, header_row: int, width: int,
+                   encoding: str) -> list[int]:
+    """Positions (after the header) of records with fewer fields than the header."""
+    data = _read_bytes(path)
+    if b'"' not in data:
+        # No quoting: one record per line, so counting separators is exact and vectorized.
+        lines = pl.read_csv(data, has_header=False, separator="\x1f", quote_char=None,
+                            infer_schema=False, skip_rows=header_row, raise_if_empty=False)
+        if lines.width == 0:
+            return []
+        counts = lines.to_series().str.count_matches(delimiter, literal=True)
+        short = lines.to_series().is_not_null() & (counts < width - 1)
+        return pl.Series(range(lines.height)).filter(short).to_list()
+    text = data.decode("utf-8" if encoding in ("utf8", "utf-8") else encoding, "replace")
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return [i for i, r in enumerate(records[header_row:]) if 0 < len(r) < width]
 
 
 def _one_issue(row: int | None, field_name: str | None, code: str, level: str, message: str,
@@ -156,7 +192,7 @@ def _read_csv_slow(path: Path, delimiter: str, encoding: str, header_row: int) -
     problems: list[pl.DataFrame] = []
     for i, line in enumerate(lines[1:]):
         number = header_row + 1 + i
-        if not any(cell.strip() for cell in line):
+        if not any(cell != "" for cell in line):
             continue
         position = len(data)
         if len(line) != len(header):
@@ -165,7 +201,7 @@ def _read_csv_slow(path: Path, delimiter: str, encoding: str, header_row: int) -
                 f"row has {len(line)} fields, the header has {len(header)}",
                 delimiter.join(line)[:200],
             ))
-        data.append([cell if cell.strip() else None for cell in line[: len(header)]])
+        data.append([cell if cell != "" else None for cell in line[: len(header)]])
         numbers.append(number)
     issues = pl.concat(problems) if problems else empty_issues()
     return RawTable(path, _frame_from_rows(header, data),

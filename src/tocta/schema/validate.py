@@ -80,7 +80,7 @@ def _clean_multiple(raw: pl.Series, f: Field, ctx: ColumnOptions) -> Cleaned:
 
 def _missing_required(raw: pl.Series | None, f: Field, height: int) -> pl.DataFrame:
     if raw is None:
-        missing = pl.Series([True] * height)
+        missing = pl.Series([True] * height, dtype=pl.Boolean)
     else:
         missing = raw.is_null() | (raw.str.strip_chars() == "")
     if not missing.any():

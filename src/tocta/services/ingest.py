@@ -113,6 +113,27 @@ def _check_kind(store: Store, source: Source) -> str:
     return kind
 
 
+def _with_conflicts(p: PreparedFile, conflicts: pl.DataFrame
+                    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Add rows that conflict with the store to the file's issues and quarantine."""
+    if conflicts.height == 0:
+        return p.issues, p.quarantine
+    conflicted = p.records.with_row_index("pos").join(conflicts, on="pos", how="inner")
+    n = conflicted.height
+    issues = pl.concat([p.issues, pl.DataFrame({
+        "file": [p.file] * n, "row": conflicted["source_row"], "field": [None] * n,
+        "code": conflicted["code"], "level": [ERROR] * n, "message": conflicted["message"],
+        "value": conflicted["record_key"],
+    }, schema=p.issues.schema)])
+    data = conflicted.drop("pos", "code", "message").select(
+        pl.struct(pl.all()).struct.json_encode()).to_series()
+    quarantine = pl.concat([p.quarantine, pl.DataFrame({
+        "file": [p.file] * n, "row": conflicted["source_row"], "data": data,
+        "issues": conflicted["message"] + " [" + conflicted["code"] + "]",
+    }, schema=p.quarantine.schema)])
+    return issues, quarantine
+
+
 def ingest_files(
     store: Store, files: Sequence[Path], options: IngestOptions,
     progress: Progress | None = None,
@@ -173,33 +194,13 @@ def ingest_files(
         for p in prepared:
             keys.update(p.records["record_key"].to_list())
         inserted = already = quarantined = 0
-        superseded_ids: list[int] = []
+        verdicts = [classify(p.records, existing, options.replace, keys) for p in prepared]
+        superseded_ids = sorted({i for v in verdicts for i in v.supersede_ids})
+        # Supersede first: a corrected record takes the key of the one it replaces.
+        n_superseded = supersede(conn, rt.name, superseded_ids, run_id)
         all_issues: list[pl.DataFrame] = []
-        for p in prepared:
-            verdict = classify(p.records, existing, options.replace, keys)
-            superseded_ids.extend(verdict.supersede_ids)
-            issues = p.issues
-            quarantine = p.quarantine
-            if verdict.conflicts.height:
-                conflicted = p.records.with_row_index("pos").join(
-                    verdict.conflicts, on="pos", how="inner")
-                issues = pl.concat([issues, pl.DataFrame({
-                    "file": [p.file] * conflicted.height,
-                    "row": conflicted["source_row"],
-                    "field": [None] * conflicted.height,
-                    "code": conflicted["code"],
-                    "level": [ERROR] * conflicted.height,
-                    "message": conflicted["message"],
-                    "value": conflicted["record_key"],
-                }, schema=issues.schema)])
-                quarantine = pl.concat([quarantine, pl.DataFrame({
-                    "file": [p.file] * conflicted.height,
-                    "row": conflicted["source_row"],
-                    "data": [r for r in conflicted.drop("pos", "code", "message")
-                             .select(pl.struct(pl.all()).struct.json_encode())
-                             .to_series().to_list()],
-                    "issues": (conflicted["message"] + " [" + conflicted["code"] + "]"),
-                }, schema=quarantine.schema)])
+        for p, verdict in zip(prepared, verdicts, strict=True):
+            issues, quarantine = _with_conflicts(p, verdict.conflicts)
             to_insert = p.records.filter(verdict.insert)
             to_insert = to_insert.with_columns(pl.lit(run_id).alias("ingest_run"))
             inserted += insert_frame(conn, table, to_insert, tick)
@@ -208,7 +209,6 @@ def ingest_files(
             write_issues(conn, run_id, issues)
             write_quarantine(conn, run_id, quarantine)
             all_issues.append(issues)
-        n_superseded = supersede(conn, rt.name, sorted(set(superseded_ids)), run_id)
         issues_all = pl.concat(all_issues) if all_issues else prepared[0].issues
         by_code = count_by_code(issues_all)
         counts = RunCounts(

@@ -72,7 +72,7 @@ def _range_issues(values: pl.Series, spec: Any) -> tuple[pl.Series, pl.DataFrame
     lo, hi = getattr(spec, "min", None), getattr(spec, "max", None)
     if lo is None and hi is None:
         return values, empty_issues()
-    bad = pl.Series([False] * len(values))
+    bad = pl.Series([False] * len(values), dtype=pl.Boolean)
     if lo is not None:
         bad = bad | (values < lo).fill_null(False)
     if hi is not None:
