@@ -18,6 +18,7 @@ import argparse
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +54,7 @@ def derive_currencies(data: Path) -> list[tuple[str, str, str, str]]:
     return sorted(found.values())
 
 
-def _write(path: Path, header: list[str], rows: list[tuple[object, ...]]) -> None:
+def _write(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)

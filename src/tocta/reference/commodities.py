@@ -33,6 +33,11 @@ FUZZY_MARGIN = 4.0
 FUZZY_MIN_LENGTH = 4
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _PARENS = re.compile(r"\(([^()]*)\)")
+# Words about the form of a seizure, not the commodity: "tramadol tablets" is tramadol.
+_FORM_WORDS = frozenset(
+    ["tablet", "tablets", "pill", "pills", "powder", "capsule", "capsules", "leaf", "leaves",
+     "liquid", "seized"]
+)
 
 
 @dataclass(frozen=True)
@@ -217,10 +222,11 @@ def ancestors(commodity_id: str) -> tuple[str, ...]:
 
 
 def _variants(name: str) -> list[str]:
-    """Name without its parenthetical parts, then each part inside parentheses."""
+    """The name without parenthetical parts, each part in parentheses, then without form words."""
     outer = _PARENS.sub(" ", name)
     inner = [p for group in _PARENS.findall(name) for p in re.split(r"[,;]", group)]
-    return [outer, *inner]
+    bare = " ".join(w for w in normalize_key(outer).split() if w not in _FORM_WORDS)
+    return [outer, *inner, bare]
 
 
 def _exact(key: str) -> tuple[str, str] | None:
@@ -285,15 +291,20 @@ def resolve_commodities(names: Iterable[str]) -> dict[str, CommodityMatch]:
 
 
 @functools.cache
-def _unodc_table() -> dict[tuple[str, str, str], UnodcMapping]:
-    table: dict[tuple[str, str, str], UnodcMapping] = {}
-    reader = csv.DictReader(_read_data("unodc_drug_map.csv").splitlines())
-    for row in reader:
+def _unodc_rows() -> tuple[UnodcMapping, ...]:
+    rows = []
+    for row in csv.DictReader(_read_data("unodc_drug_map.csv").splitlines()):
         m = UnodcMapping(row["drug_group"], row["drug_subgroup"], row["drug"], row["commodity"],
                          row["basis"], row["is_total"] == "true")
         get_commodity(m.commodity)  # a stale map fails loudly, naming the bad id
-        table[_triple_key(m.drug_group, m.drug_subgroup, m.drug)] = m
-    return table
+        rows.append(m)
+    return tuple(rows)
+
+
+@functools.cache
+def _unodc_table() -> dict[tuple[str, str, str], UnodcMapping]:
+    # Spellings that differ only in quotes or case ("Ecstasy" vs “Ecstasy”) share one key.
+    return {_triple_key(m.drug_group, m.drug_subgroup, m.drug): m for m in _unodc_rows()}
 
 
 @functools.cache
@@ -303,8 +314,8 @@ def _unodc_names() -> dict[str, tuple[str, str]]:
     codelist = _codelist()
     for key, cid in [*codelist.unodc_groups.items(), *codelist.unodc_subgroups.items()]:
         seen.setdefault(key, set()).add(cid)
-    for (_, _, drug), m in _unodc_table().items():
-        seen.setdefault(drug, set()).add(m.commodity)
+    for m in _unodc_rows():
+        seen.setdefault(normalize_key(m.drug), set()).add(m.commodity)
     return {k: (next(iter(v)), "unodc") for k, v in seen.items() if len(v) == 1}
 
 
@@ -364,5 +375,5 @@ def unodc_drug_commodity(group: str, subgroup: str | None, drug: str) -> tuple[s
 
 
 def unodc_mappings() -> tuple[UnodcMapping, ...]:
-    """Every row of the reviewed UNODC drug map."""
-    return tuple(_unodc_table().values())
+    """Every row of the reviewed UNODC drug map, in file order."""
+    return _unodc_rows()
