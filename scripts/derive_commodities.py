@@ -25,6 +25,9 @@ from pathlib import Path
 import yaml
 
 from tocta.reference.commodities import (
+    FUZZY_MARGIN,
+    FUZZY_MIN_LENGTH,
+    FUZZY_THRESHOLD,
     UnodcMapping,
     all_commodities,
     classify_unodc_drug,
@@ -92,12 +95,31 @@ def render_docs(mappings: tuple[UnodcMapping, ...]) -> str:
            "of trafficking in persons are children of `trafficking_in_persons` (ICCS "
            "02041-02044). ICCS codes are given only where they were checked; an empty code "
            "is explained in the description.", "",
-           "| id | label | group | family | unit | ICCS | parent | synonyms |",
-           "|---|---|---|---|---|---|---|---|"]
+           "| id | label | group | family | unit | ICCS | parent | description | synonyms |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for c in commodities:
         units = " / ".join(c.units)
         out.append(f"| `{c.id}` | {_cell(c.label)} | {c.group} | {c.family} | {units} | "
-                   f"{c.iccs or ''} | {c.parent or ''} | {_cell(', '.join(c.synonyms))} |")
+                   f"{c.iccs or ''} | {c.parent or ''} | {_cell(c.description)} | "
+                   f"{_cell(', '.join(c.synonyms))} |")
+    out += ["", "## Name resolution", "",
+            "`resolve_commodity(name)` never raises and never guesses silently. In order:", "",
+            "1. ids, labels and synonyms, ignoring case, accents and punctuation "
+            "(`method` id / label / synonym);",
+            "2. UNODC World Drug Report drug, sub-group and group names that name exactly one "
+            "commodity (`unodc`);",
+            "3. the name without its parenthetical parts, each part in parentheses, and the "
+            "name without form words such as \"tablets\" or \"powder\" (`variant`);",
+            f"4. a fuzzy match (rapidfuzz token-sort ratio) of at least {FUZZY_THRESHOLD:g} that "
+            f"beats every other commodity by {FUZZY_MARGIN:g} points, for names of "
+            f"{FUZZY_MIN_LENGTH} characters or more: the id is given with the warning "
+            "`commodity_fuzzy_match`;",
+            "5. otherwise `unknown_commodity` with no id.", "",
+            "Canonical units: drugs in kg (kg-equivalent where a cited factor converts tablets, "
+            "doses or litres); persons in persons; live wildlife in heads and wildlife products "
+            "in kg; timber in m3 (charcoal in kg); waste, ODS and gold in kg; counterfeit goods, "
+            "falsified medical products, firearms, parts and ammunition in units. "
+            "`alt_units` lists further units a commodity may be counted in."]
     bases = Counter(m.basis for m in mappings)
     totals = sum(m.is_total for m in mappings)
     out += ["", "## UNODC World Drug Report names", "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -124,19 +125,29 @@ def test_unknown_id_names_close_matches() -> None:
         get_commodity("cocaine_hlc")
 
 
-def test_colliding_synonyms_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [("synonyms: [heroine,", "synonyms: [cocaine, heroine,", "already belongs to cocaine_type"),
+     ('iccs: "0204"', "iccs: 0204", "ICCS code '132'"),
+     ("parent: cocaine_type", "parent: nowhere", "parent chain broken"),
+     ("canonical_unit: heads", "canonical_unit: boxes", "canonical unit 'boxes'"),
+     ("group: sedatives", "group: sleeping", "unknown group 'sleeping'")],
+    ids=["synonym-collision", "unquoted-iccs", "unknown-parent", "unknown-unit", "unknown-group"],
+)
+def test_broken_codelists_fail_loudly(
+    monkeypatch: pytest.MonkeyPatch, old: str, new: str, message: str
+) -> None:
     original = cm._read_data
 
     def patched(name: str) -> str:
         text = original(name)
-        if name == "commodities.yaml":
-            text = text.replace("synonyms: [heroine,", "synonyms: [cocaine, heroine,", 1)
-        return text
+        assert old in text
+        return text.replace(old, new, 1) if name == "commodities.yaml" else text
 
     monkeypatch.setattr(cm, "_read_data", patched)
     cm._codelist.cache_clear()
     try:
-        with pytest.raises(ConfigError, match="already belongs to cocaine_type"):
+        with pytest.raises(ConfigError, match=message):
             cm._codelist()
     finally:
         monkeypatch.undo()
@@ -306,3 +317,14 @@ def test_every_drug_of_the_shared_wdr_tables_maps() -> None:
     for group, subgroup, drug in triples:
         commodity, _ = unodc_drug_commodity(group, subgroup or None, drug)
         assert get_commodity(commodity).family == "drugs"
+
+
+def test_reference_page_is_up_to_date() -> None:
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("derive_commodities",
+                                                  root / "scripts" / "derive_commodities.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    page = (root / "docs" / "reference" / "commodities.md").read_text(encoding="utf-8")
+    assert script.render_docs(unodc_mappings()) == page, "rerun scripts/derive_commodities.py"

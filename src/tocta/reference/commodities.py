@@ -32,6 +32,9 @@ FUZZY_THRESHOLD = 86.0
 FUZZY_MARGIN = 4.0
 FUZZY_MIN_LENGTH = 4
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# ICCS codes have 2 (section), 4 (division), 5 (group) or 6 (class) digits; an unquoted YAML
+# number such as 0601 would lose its leading zero and fail here.
+_ICCS_PATTERN = re.compile(r"^\d{2}(?:\d{2}\d{0,2})?$")
 _PARENS = re.compile(r"\(([^()]*)\)")
 # Words about the form of a seizure, not the commodity: "tramadol tablets" is tramadol.
 _FORM_WORDS = frozenset(
@@ -133,7 +136,7 @@ def _codelist() -> _Codelist:
             description = f"{description} ICCS: {group['iccs_note']}"
         commodities[cid] = Commodity(
             id=cid,
-            label=row["label"],
+            label=str(row.get("label") or ""),
             description=description,
             group=row["group"],
             family=group["family"],
@@ -150,6 +153,9 @@ def _codelist() -> _Codelist:
         names += [(s, "synonym") for s in c.synonyms]
         for name, method in names:
             key = normalize_key(name)
+            if not key:
+                problems.append(f"{c.id}: name {name!r} is empty once normalised")
+                continue
             owner = index.setdefault(key, (c.id, method))[0]
             if owner != c.id:
                 problems.append(f"{c.id}: name {name!r} already belongs to {owner}")
@@ -174,6 +180,8 @@ def _check(
     for c in commodities.values():
         if not c.label or not c.description:
             problems.append(f"{c.id}: label and description are required")
+        if c.iccs is not None and not _ICCS_PATTERN.match(c.iccs):
+            problems.append(f"{c.id}: ICCS code {c.iccs!r} is not 2, 4, 5 or 6 digits")
         for unit in c.units:
             if unit not in CANONICAL_UNITS:
                 problems.append(f"{c.id}: canonical unit {unit!r} not in {CANONICAL_UNITS}")
