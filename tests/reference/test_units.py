@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tocta.errors import ConfigError
 from tocta.reference import units as un
 from tocta.reference.commodities import get_commodity
 from tocta.reference.defaults import get_default
@@ -189,3 +190,29 @@ def test_mass_conversion_is_linear(multiplier: float, symbol: str) -> None:
     many = conversion_for(unit(f"{multiplier:.6f} {symbol}"), heroin).factor
     assert one is not None and many is not None
     assert many == pytest.approx(float(f"{multiplier:.6f}") * one, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [("names: [tablet, tab,", "names: [tablet, kg,", "'kg' is used by kg and tablet"),
+     ("default: density_gbl}", "default: density_gbll}", "unknown default 'density_gbll'"),
+     ("commodities: [gbl]", "commodities: [gbll]", "unknown commodity 'gbll'"),
+     ("{unit: l, kind: density, commodities: [gbl]", "{unit: tablet, kind: density, "
+      "commodities: [gbl]", "a 'density' rule cannot start from 'tablet'"),
+     ("dimension: area, factor: 10000.0", "dimension: surface, factor: 10000.0",
+      "unknown dimension 'surface'")],
+    ids=["name-collision", "unknown-default", "unknown-commodity", "wrong-kind", "bad-dimension"],
+)
+def test_broken_unit_files_fail_loudly(
+    monkeypatch: pytest.MonkeyPatch, old: str, new: str, message: str
+) -> None:
+    text = un._units_text()
+    assert old in text
+    monkeypatch.setattr(un, "_units_text", lambda: text.replace(old, new, 1))
+    un._units.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match=message):
+            un._units()
+    finally:
+        monkeypatch.undo()
+        un._units.cache_clear()

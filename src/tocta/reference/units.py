@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from tocta.errors import ConfigError
+from tocta.errors import ConfigError, NotFoundError
 from tocta.reference.commodities import Commodity, ancestors, get_commodity
 from tocta.reference.defaults import Default, get_default
 
@@ -103,10 +103,17 @@ def unit_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
+# The dimension of the reported unit that each kind of conversion rule starts from.
+_RULE_DIMENSIONS = {"per_unit": "count", "density": "volume", "inverse_density": "mass"}
+
+
+def _units_text() -> str:
+    return resources.files("tocta.reference").joinpath("data", "units.yaml").read_text("utf-8")
+
+
 @functools.cache
 def _units() -> _Units:
-    path = resources.files("tocta.reference").joinpath("data", "units.yaml")
-    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw: dict[str, Any] = yaml.safe_load(_units_text())
     problems: list[str] = []
     by_name: dict[str, tuple[str, str, float, str | None]] = {}
     for u in raw["units"]:
@@ -123,16 +130,20 @@ def _units() -> _Units:
     for r in raw["conversions"]:
         rule = _Rule(r["unit"], r.get("kind", "per_unit"), r["default"],
                      frozenset(r.get("commodities", ())), frozenset(r.get("families", ())))
-        if rule.unit not in symbols:
+        found = by_name.get(unit_key(rule.unit))
+        if rule.unit not in symbols or found is None:
             problems.append(f"conversion for {rule.default}: unknown unit {rule.unit!r}")
+        elif _RULE_DIMENSIONS.get(rule.kind) != found[1]:
+            problems.append(f"conversion for {rule.default}: a {rule.kind!r} rule cannot start "
+                            f"from {rule.unit!r} ({found[1]})")
         for cid in rule.commodities:
             try:
                 get_commodity(cid)
-            except Exception as exc:  # collect every problem before failing
+            except NotFoundError as exc:  # collect every problem before failing
                 problems.append(f"conversion for {rule.default}: {exc}")
         try:
             get_default(rule.default)
-        except Exception as exc:
+        except NotFoundError as exc:
             problems.append(f"conversion rule: {exc}")
         rules.append(rule)
     if problems:
