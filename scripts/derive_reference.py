@@ -246,6 +246,20 @@ German Democratic Republic|DEU|name||former state, now part of Germany
 GDR|DEU|name||former state abbreviation, now part of Germany
 FRG|DEU|name||abbreviation of Federal Republic of Germany
 Saint Kitts|KNA|name||common English short form
+Saint Vincent|VCT|name||common English short form
+Palestinian Territory|PSE|name||former ISO 3166 short name (Palestinian Territory, Occupied)
+Great Britain and Northern Ireland|GBR|name||common English form
+Burkina|BFA|name||common English short form
+Guinea-Conakry|GIN|name||common disambiguating form
+Russian Fed.|RUS|name||common abbreviation
+DPR Korea|PRK|name||UN short form
+Turkmenia|TKM|name||former name
+The former Yugoslav Republic of Macedonia|MKD|name||former UN designation (1993-2019)
+CAR|CAF|name||common abbreviation
+RCA|CAF|name||French abbreviation (République centrafricaine)
+RSA|ZAF|name||common abbreviation (Republic of South Africa)
+BVI|VGB|name||common abbreviation
+USVI|VIR|name||common abbreviation
 Sao Tome|STP|name||common English short form
 Bosnia|BIH|name||common English short form
 Trinidad|TTO|name||common English short form
@@ -304,6 +318,9 @@ Alaska|USA|subnational|Alaska|state of the United States
 Middle East||region||common regional term
 Near East||region||common regional term
 Near and Middle East||region||UNODC regional term
+MENA||region||common abbreviation (Middle East and North Africa)
+Middle East and North Africa||region||common regional term
+APAC||region||common abbreviation (Asia-Pacific)
 Near and Middle East/South-West Asia||region||UNODC WDR 2024 sub-region
 West and Central Africa||region||UNODC WDR 2024 sub-region
 Central Asia and Transcaucasia||region||UNODC WDR 2024 sub-region

@@ -1,24 +1,30 @@
 """Resolve country names, codes and demonyms to ISO 3166-1 alpha-3 (plus XKX, Kosovo).
 
-Order of resolution (the first that answers wins, so an exact name can never be fuzzed into
+Order of resolution (the first step that answers wins, so an exact name is never fuzzed into
 another country: "Niger" is NER, never NGA):
 
 1. codes: ISO alpha-3, alpha-2, numeric (with or without leading zeros), World Bank codes.
    Only the exact upper-case "NA" is Namibia; "na", "n/a" are placeholders.
-2. the normalised text in the exact lexicon: aliases (UNTERM / official names in the six UN
-   languages, CLDR, ISO, Natural Earth NAME_xx, World Bank, curated), demonyms, sub-national
-   units, ambiguous names, region names and placeholders ("catch-alls");
-3. the same with tokens sorted ("Korea, Republic of" = "Republic of Korea"), demonym plurals
-   ("Nigerians") and trailing words like "nationals";
-4. parts split at brackets and commas ("United Kingdom (Scotland)", "Reunion (France)") and
-   an alias followed by qualifier words only ("Kosovo under UNSCR 1244");
-5. fuzzy matching (optimal-string-alignment edit distance, see ``_max_distance``) over the
-   whole lexicon, regions and placeholders included, so "Amercas" becomes a region and not a
-   country. A fuzzy answer needs a unique best target: a tie (e.g. "Austrlia" is one edit from
-   both Australia and Austria) is ``unknown_country`` with the tied candidates.
+2. the normalised text in the lexicon: aliases (UNTERM and official names in the six UN
+   languages, CLDR, ISO, Natural Earth, World Bank, curated), demonyms, sub-national units,
+   ambiguous names, region names and placeholders ("catch-alls"); then the same with the
+   words sorted ("Korea, Republic of" = "Republic of Korea").
+3. forms of a known entry: plurals of demonyms ("Nigerians"), trailing words that do not
+   change the country ("Kosovo under UNSCR 1244", "Nigerian nationals", "Fiji Islands"),
+   a missing "Islands" ("Cayman"), phrases made of placeholder words only ("country not
+   known"), region words ("Balkan countries").
+4. parts split at brackets, commas, slashes: "United Kingdom (Scotland)" keeps the unit,
+   "Reunion (France)" keeps the territory, "Benin/Togo" is ambiguous.
+5. fuzzy matching with the optimal-string-alignment edit distance over the whole lexicon,
+   regions and placeholders included, so "Amercas" becomes a region and not a country. At
+   most 1 edit for 4-7 characters, 2 for 8-11, 3 from 12; none below 4 characters. Names in
+   languages other than the six UN languages (Natural Earth NAME_DE, NAME_PL...) only match
+   exactly.
+   The best target must be unique: a tie ("Austrlia" is one edit from both Australia and
+   Austria) gives ``unknown_country`` with the tied candidates.
 
-Normalisation keeps non-Latin scripts (Arabic, Cyrillic, Chinese are matched in their own
-script against the UN and Natural Earth names) and only strips marks: see ``normalize_name``.
+``normalize_name`` keeps non-Latin scripts (Arabic, Cyrillic and Chinese are matched in their
+own script against the UN and Natural Earth names) and only strips marks.
 """
 
 from __future__ import annotations
@@ -38,42 +44,26 @@ from rapidfuzz.distance import OSA
 
 from tocta.reference.countries import all_countries
 
-__all__ = [
-    "CountryMatch",
-    "alias_index",
-    "normalize_name",
-    "resolve_countries",
-    "resolve_country",
-]
+__all__ = ["CountryMatch", "alias_index", "normalize_name", "resolve_countries", "resolve_country"]
 
-_CHAR_MAP = str.maketrans(
-    {
-        "&": " and ",
-        "ø": "o",
-        "æ": "ae",
-        "œ": "oe",
-        "đ": "d",
-        "ð": "d",
-        "ł": "l",
-        "ı": "i",
-        "þ": "th",
-        "ى": "ي",
-        "ة": "ه",
-        "ـ": "",
-    }
+_CHAR_MAP = str.maketrans({"&": " and ", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d",
+                           "ł": "l", "ı": "i", "þ": "th", "ى": "ي", "ة": "ه", "ـ": ""})  # fmt: skip
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_ABBREVIATIONS = dict(
+    pair.split("=")
+    for pair in _words(
+        "st=saint ste=sainte rep=republic dem=democratic is=islands isl=islands fed=federated "
+        "sts=states n=north s=south"
+    )
 )
-_ABBREVIATIONS = {
-    "st": "saint",
-    "ste": "sainte",
-    "rep": "republic",
-    "dem": "democratic",
-    "is": "islands",
-    "isl": "islands",
-    "fed": "federated",
-    "sts": "states",
-}
-# Articles and French elisions ("d'", "l'") and the possessive "s" of "People's".
-_DROPPED = frozenset({"the", "le", "la", "les", "l", "el", "los", "las", "d", "s"})
+# Articles and the French elisions d' and l'.
+_DROPPED = _words("the le la les l el los las d")
+_POSSESSIVE = re.compile(r"['’](s)\b")
 _NON_WORD = re.compile(r"[^\w\s]|_")
 
 
@@ -82,9 +72,9 @@ def normalize_name(s: str) -> str:
 
     Case-folds, strips accents and other combining marks (in every script: Arabic vowel signs,
     Cyrillic breves), spells out "&" and abbreviations (St. -> saint, Rep. -> republic,
-    Is. -> islands), turns punctuation into spaces, joins spelled-out initials ("U.S.A." ->
-    "usa"), drops articles ("the", "la", "l'") and collapses spaces. Non-Latin scripts are
-    kept, not transliterated.
+    Is. -> islands, N. -> north, S. -> south), turns punctuation into spaces, joins spelled
+    out initials ("U.S.A." -> "usa"), drops articles ("the", "la", "l'") and collapses
+    spaces. Non-Latin scripts are kept, not transliterated.
 
     Args:
         s: Any text.
@@ -94,7 +84,7 @@ def normalize_name(s: str) -> str:
     """
     text = unicodedata.normalize("NFKD", s)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = _NON_WORD.sub(" ", text.translate(_CHAR_MAP))
+    text = _NON_WORD.sub(" ", _POSSESSIVE.sub(r"\1", text.translate(_CHAR_MAP)))
     tokens: list[str] = []
     run: list[str] = []  # consecutive single Latin letters, e.g. "u s a"
     for tok in [*text.split(), ""]:
@@ -104,7 +94,7 @@ def normalize_name(s: str) -> str:
         if len(run) > 1:
             tokens.append("".join(run))
         elif run and run[0] not in _DROPPED:
-            tokens.append(run[0])
+            tokens.append(_ABBREVIATIONS.get(run[0], run[0]))
         run = []
         if tok and tok not in _DROPPED:
             tokens.append(_ABBREVIATIONS.get(tok, tok))
@@ -120,8 +110,9 @@ class CountryMatch:
     score: float  # 100 exact; lower for fuzzy
     method: str  # iso3 iso2 numeric wb_code name demonym subnational fuzzy catch_all region none
     unit: str | None  # sub-national unit kept, e.g. "England and Wales"
-    issue: str | None  # country_fuzzy_match country_catch_all country_region_name
-    # country_ambiguous unknown_country
+    # None, country_fuzzy_match, country_catch_all, country_region_name, country_ambiguous,
+    # unknown_country
+    issue: str | None
     candidates: tuple[str, ...] = ()  # alternatives for ambiguous / low-confidence results
 
 
@@ -133,11 +124,11 @@ class _Target:
     code: str | None = None
     candidates: tuple[str, ...] = ()
     unit: str | None = None
-    method: str = "name"  # the method reported for an exact hit on an ambiguous key
+    method: str = "name"  # reported for an exact hit; ambiguous demonyms say "demonym"
 
     @property
     def identity(self) -> tuple[str, ...]:
-        """Targets that mean the same thing for fuzzy tie-breaking."""
+        """Targets with the same identity mean the same thing (for fuzzy ties)."""
         if self.kind in ("region", "catch_all"):
             return (self.kind,)
         return (self.code or "", *self.candidates, self.unit or "")
@@ -150,63 +141,41 @@ class _Target:
             return CountryMatch(raw, None, score, "catch_all", None, "country_catch_all")
         method = "fuzzy" if fuzzy else self.method
         if self.kind == "ambiguous":
-            return CountryMatch(
-                raw, None, score, method, self.unit, "country_ambiguous", self.candidates
-            )
+            ambiguous = "country_ambiguous"
+            return CountryMatch(raw, None, score, method, self.unit, ambiguous, self.candidates)
         issue = "country_fuzzy_match" if fuzzy else None
         return CountryMatch(raw, self.code, score, method, self.unit, issue)
 
 
-_KEY_STOPWORDS = frozenset({"of", "and", "de", "del", "du", "des", "da", "y", "et"})
-# Words that may follow a known name without changing the country ("Kosovo under UNSCR
-# 1244", "Nigerian nationals", "Hong Kong SAR").
-_TAIL_WORDS = frozenset(
-    {
-        "under",
-        "unscr",
-        "1244",
-        "un",
-        "security",
-        "council",
-        "resolution",
-        "sar",
-        "mainland",
-        "proper",
-        "nationals",
-        "national",
-        "citizens",
-        "citizen",
-        "nationality",
-    }
+_KEY_STOPWORDS = _words("of and de del du des da y et")
+# Words after a known name that do not change the country.
+_TAIL_WORDS = _words(
+    "under unscr 1244 un security council resolution sar mainland proper nationals national "
+    "citizens citizen nationality islands island isles"
 )
-# Words that may stand in a bracketed or comma-separated qualifier of a known name
-# ("Netherlands (Kingdom of the)", "Congo, Republic of").
-_QUALIFIER_WORDS = _TAIL_WORDS | {
-    "of",
-    "and",
-    "kingdom",
-    "republic",
-    "state",
-    "islamic",
-    "plurinational",
-    "bolivarian",
-    "federal",
-    "federated",
-    "federation",
-    "special",
-    "administrative",
-    "region",
-    "province",
-    "territory",
-    "island",
-    "islands",
-    "overseas",
-    "department",
-    "collectivity",
-    "dependency",
-}
+# Words that may make up a bracketed or comma-separated qualifier of a known name
+# ("Netherlands (Kingdom of the)"). "Republic" is safe only there: "Dominica Republic"
+# without brackets is a typo of the Dominican Republic, not Dominica.
+_QUALIFIER_WORDS = _TAIL_WORDS | _words(
+    "of and kingdom republic state islamic plurinational bolivarian federal federated "
+    "federation special administrative region province territory overseas department "
+    "collectivity dependency"
+)
+# A phrase made only of these words is a placeholder ("country not known", "other (specify)").
+_CATCH_ALL_WORDS = _words(
+    "unknown not known reported available stated specified unspecified other others country "
+    "countries nationality nationalities various multiple mixed na none nil origin "
+    "destination unidentified undetermined misc miscellaneous please specify see notes tbd "
+    "tbc pending missing blank x xx xxx"
+)
+_REGION_WORDS = _words("region regions countries area zone subregion")
 _PART_SPLIT = re.compile(r"[(),;:/\[\]]|\s[-–—]\s")
 _NUMERIC = re.compile(r"0*(\d{1,3})(?:\.0+)?")
+# Natural Earth names in languages other than the six UN languages match exactly only: in the
+# fuzzy pool they make near neighbours of unrelated words (Polish "Dania", Denmark).
+_OTHER_LANGUAGE = re.compile(r"Natural Earth 110m: NAME_(?!EN$|FR$|ES$|RU$|AR$|ZH$)")
+_CATCH_ALL = _Target("catch_all")
+_REGION = _Target("region")
 
 
 def _token_key(key: str) -> str:
@@ -214,20 +183,18 @@ def _token_key(key: str) -> str:
 
 
 def _max_distance(n: int) -> int:
-    """Edits allowed for a fuzzy match of a normalised name of length n."""
+    """Edits allowed for a fuzzy match of a normalised name of n characters."""
     if n < 4:
-        return 0  # "Chad"/"Chda" is fine, but 3-letter strings are codes or noise
-    if n < 6:
-        return 1
-    return 2 if n < 10 else 3
+        return 0  # two- and three-letter strings are codes or noise
+    return 1 if n < 8 else 2 if n < 12 else 3
 
 
 @dataclass
 class _Lexicon:
     exact: dict[str, _Target]
-    keyed: dict[str, _Target]
-    codes: dict[str, tuple[str, str]]  # "NGA"/"NG"/"566"/"ROM" -> (iso3, method)
-    sovereign: dict[str, str]
+    keyed: dict[str, _Target]  # token-sorted keys that name one target only
+    codes: dict[str, tuple[str, str]]  # "NGA", "NG", "566", "ROM" -> (iso3, method)
+    sovereign: dict[str, str]  # territory -> sovereign state
     fuzzy_keys: list[str]
     fuzzy_targets: list[_Target]
 
@@ -238,7 +205,7 @@ def _data_rows(name: str) -> list[dict[str, str]]:
 
 
 def _alias_target(row: dict[str, str]) -> _Target:
-    kind, unit = row["kind"], row.get("unit") or None
+    kind, unit = row["kind"], row["unit"] or None
     if kind == "ambiguous":
         return _Target(kind, None, tuple(row["iso3"].split()), unit)
     if kind in ("region", "catch_all"):
@@ -260,10 +227,12 @@ def _lexicon() -> _Lexicon:
         if c.sovereign:
             sovereign[c.iso3] = c.sovereign
     exact: dict[str, _Target] = {}
+    exact_only: set[str] = set()  # names in languages other than the UN six: no fuzzy matching
     for row in _data_rows("country_aliases.csv"):
-        target = _alias_target(row)
-        exact[row["normalized"]] = target
-        if target.kind == "wb_code":
+        exact[row["normalized"]] = _alias_target(row)
+        if _OTHER_LANGUAGE.match(row["source"]):
+            exact_only.add(row["normalized"])
+        if row["kind"] == "wb_code":
             codes[row["alias"]] = (row["iso3"], "wb_code")
     for row in _data_rows("demonyms.csv"):
         cands = tuple(row["candidates"].split())
@@ -272,26 +241,48 @@ def _lexicon() -> _Lexicon:
         exact.setdefault(normalize_name(row["demonym"]), target)
     for region in list_regions():  # a country name wins: "Micronesia" is FSM
         for label in (region.name, *region.aliases):
-            exact.setdefault(normalize_name(label), _Target("region"))
+            exact.setdefault(normalize_name(label), _REGION)
     grouped: dict[str, set[_Target]] = {}
     for key, target in exact.items():
         grouped.setdefault(_token_key(key), set()).add(target)
     keyed = {k: next(iter(ts)) for k, ts in grouped.items() if len({t.identity for t in ts}) == 1}
-    fuzzy = [(k, t) for k, t in exact.items() if len(k) >= 4 and t.kind != "wb_code"]
-    return _Lexicon(exact, keyed, codes, sovereign, [k for k, _ in fuzzy], [t for _, t in fuzzy])
+    fuzzable = {k: t for k, t in exact.items() if k not in exact_only and t.kind != "wb_code"}
+    fuzzable |= {_token_key(k): t for k, t in fuzzable.items() if _token_key(k) in keyed}
+    pool = [(k, t) for k, t in fuzzable.items() if len(k) >= 4]
+    return _Lexicon(exact, keyed, codes, sovereign, [k for k, _ in pool], [t for _, t in pool])
 
 
 def _lookup(key: str) -> _Target | None:
-    """An exact or token-order-insensitive hit, without fuzzy matching."""
+    """An exact or word-order-insensitive hit, or a form of one (no fuzzy matching)."""
     lex = _lexicon()
-    return lex.exact.get(key) or lex.keyed.get(_token_key(key))
+    target = lex.exact.get(key) or lex.keyed.get(_token_key(key))
+    if target is not None or not key:
+        return target
+    tokens = key.split()
+    if set(tokens) <= _CATCH_ALL_WORDS:
+        return _CATCH_ALL
+    if (
+        key.endswith("s")
+        and (t := lex.exact.get(key[:-1]))
+        and t.kind not in ("region", "catch_all")
+    ):
+        return t  # plural demonym: "Nigerians", "Somalis"
+    if (t := lex.exact.get(key + " islands")) is not None:
+        return t  # "Cayman", "Turks and Caicos"
+    for cut in range(len(tokens) - 1, 0, -1):
+        tail, head = set(tokens[cut:]), " ".join(tokens[:cut])
+        if tail <= _TAIL_WORDS and (t := _lookup(head)) and t.kind not in ("region", "catch_all"):
+            return t
+        if tail <= _REGION_WORDS and (t := _lookup(head)) and t.kind == "region":
+            return t
+    return None
 
 
 def _match_code(raw: str, text: str) -> CountryMatch | None:
     lex = _lexicon()
     if text.isascii() and text.isalpha() and len(text) in (2, 3):
         if text.upper() == "NA" and text != "NA":
-            return None  # "na", "Na": "not available" (only the exact code NA is Namibia)
+            return None  # "na", "Na": not available (only the exact code NA is Namibia)
         hit = lex.codes.get(text.upper())
     elif m := _NUMERIC.fullmatch(text):
         hit = lex.codes.get(str(int(m.group(1))))
@@ -300,64 +291,47 @@ def _match_code(raw: str, text: str) -> CountryMatch | None:
     return CountryMatch(raw, hit[0], 100.0, hit[1], None, None) if hit else None
 
 
-def _match_forms(raw: str, key: str) -> CountryMatch | None:
-    """Demonym plurals ("Nigerians") and a known name followed by tail words."""
-    if key.endswith("s"):
-        target = _lexicon().exact.get(key[:-1])
-        if target is not None and target.method == "demonym":
-            return target.match(raw)
-    tokens = key.split()
-    for cut in range(len(tokens) - 1, 0, -1):
-        if set(tokens[cut:]) <= _TAIL_WORDS:
-            head = " ".join(tokens[:cut])
-            target = _lookup(head) or _match_forms_target(head)
-            if target is not None and target.kind not in ("region", "catch_all"):
-                return target.match(raw, 95.0)
-    return None
-
-
-def _match_forms_target(key: str) -> _Target | None:
-    if key.endswith("s"):
-        target = _lexicon().exact.get(key[:-1])
-        if target is not None and target.method == "demonym":
-            return target
-    return None
-
-
 def _match_parts(raw: str) -> CountryMatch | None:
-    """Names split by brackets or commas: "United Kingdom (Scotland)", "Reunion (France)"."""
-    parts = [normalize_name(p) for p in _PART_SPLIT.split(raw)]
-    parts = [p for p in parts if p]
+    """Names split at brackets, commas or slashes: "United Kingdom (Scotland)"."""
+    parts = [p for p in (normalize_name(x) for x in _PART_SPLIT.split(raw)) if p]
     if len(parts) < 2:
         return None
     codes: list[str] = []
     units: list[str] = []
-    loose = False  # a part that is neither a country nor qualifier words
+    ambiguous: list[set[str]] = []
+    kinds: set[str] = set()
+    loose = False  # a part that is neither a country nor qualifier words: "(Conakry)"
     for part in parts:
-        target = _lookup(part)
-        if target is None and not set(part.split()) <= _QUALIFIER_WORDS:
-            stripped = " ".join(t for t in part.split() if t not in _QUALIFIER_WORDS)
-            target = _lookup(stripped) if stripped else None
-            loose = loose or target is None
-        if target is None:
+        words = set(part.split())
+        if words <= _QUALIFIER_WORDS or part.isdigit():
             continue
-        if target.kind in ("region", "catch_all", "ambiguous"):
-            return None
-        codes.append(target.code or "")
-        if target.unit:
-            units.append(target.unit)
+        stripped = " ".join(w for w in part.split() if w not in _QUALIFIER_WORDS)
+        target = _lookup(part) or _lookup(stripped)
+        if target is None:
+            loose = True
+        elif target.kind == "ambiguous":
+            ambiguous.append(set(target.candidates))
+        elif target.code:
+            codes.append(target.code)
+            units += [target.unit] if target.unit else []
+        else:
+            kinds.add(target.kind)
     distinct = set(codes)
     if len(distinct) == 2:  # a territory with its sovereign: keep the territory
         a, b = sorted(distinct)
         sov = _lexicon().sovereign
         distinct = {b} if sov.get(b) == a else {a} if sov.get(a) == b else distinct
-    if not distinct:
-        return None
-    if len(distinct) > 1:
+    if not distinct:  # only placeholders, regions or ambiguous names
+        if ambiguous:
+            cands = tuple(sorted(set.intersection(*ambiguous)))
+            return CountryMatch(raw, None, 90.0, "name", None, "country_ambiguous", cands)
+        target = _REGION if "region" in kinds else _CATCH_ALL if kinds else None
+        return target.match(raw, 90.0) if target else None
+    if len(distinct) > 1 or any(not distinct <= c for c in ambiguous):
         cands = tuple(dict.fromkeys(c for c in codes if c in distinct))
         return CountryMatch(raw, None, 90.0, "name", None, "country_ambiguous", cands)
     code = distinct.pop()
-    if loose:  # "Guinea (Conakry)": probably right, but the qualifier is not understood
+    if loose:  # "Guinea (Conakry)": likely right, but part of the text was not understood
         return CountryMatch(raw, code, 80.0, "name", None, "country_fuzzy_match")
     if units:
         return CountryMatch(raw, code, 100.0, "subnational", units[0], None)
@@ -365,28 +339,47 @@ def _match_parts(raw: str) -> CountryMatch | None:
 
 
 def _match_fuzzy(raw: str, key: str) -> CountryMatch:
+    """Typo-tolerant match; a name that only matches once qualifiers are dropped is flagged."""
     lex = _lexicon()
-    limit = _max_distance(len(key))
-    if limit == 0:
-        return CountryMatch(raw, None, 0.0, "none", None, "unknown_country")
-    found = process.extract(
-        key, lex.fuzzy_keys, scorer=OSA.distance, limit=40, score_cutoff=limit + 2
-    )
+    words = key.split()
+    # Without brackets, "Somali Republic" may be Somalia and "Dominica Republic" a typo of the
+    # Dominican Republic: dropping "republic" and fuzzy matching must agree, or neither wins.
+    core = " ".join(w for w in words if w not in _QUALIFIER_WORDS)
+    loose = _lookup(core) if core and core != key else None
+    loose = loose if loose is not None and loose.code else None
+    trimmed = " ".join(w for w in words if w not in _TAIL_WORDS)  # "Maldive Islands"
+    queries = [q for q in dict.fromkeys((key, _token_key(key), trimmed)) if q]
+    found = [
+        (int(dist), lex.fuzzy_targets[idx], choice)
+        for query in queries
+        for choice, dist, idx in process.extract(
+            query,
+            lex.fuzzy_keys,
+            scorer=OSA.distance,
+            limit=40,
+            score_cutoff=_max_distance(len(query)) + 1,
+        )
+        if _max_distance(len(query)) > 0
+    ]
     best: dict[tuple[str, ...], tuple[int, _Target, str]] = {}
-    for choice, dist, idx in found:
-        target = lex.fuzzy_targets[idx]
-        if target.identity not in best or dist < best[target.identity][0]:
-            best[target.identity] = (int(dist), target, choice)
-    ranked = sorted(best.values(), key=lambda x: x[0])
-    codes = tuple(dict.fromkeys(c for _, t, _ in ranked for c in ((t.code,) if t.code else ())))
-    if ranked and ranked[0][0] <= limit and (len(ranked) == 1 or ranked[1][0] > ranked[0][0]):
+    for item in sorted(found, key=lambda x: x[0]):
+        best.setdefault(item[1].identity, item)
+    ranked = list(best.values())  # by distance
+    limit = _max_distance(len(key))
+    if ranked:
         dist, target, choice = ranked[0]
         score = round(100.0 * (1 - dist / max(len(key), len(choice))), 1)
-        return target.match(raw, score, fuzzy=True)
-    score = 0.0
-    if ranked:
-        score = round(100.0 * (1 - ranked[0][0] / max(len(key), len(ranked[0][2]))), 1)
-    return CountryMatch(raw, None, score, "none", None, "unknown_country", codes[:3])
+        unique = len(ranked) == 1 or ranked[1][0] > dist
+        if dist <= limit and unique and (loose is None or loose.identity == target.identity):
+            return target.match(raw, score, fuzzy=True)
+    else:
+        dist, score = 0, 0.0
+    if loose is not None and (not ranked or ranked[0][1].code is None):
+        return CountryMatch(raw, loose.code, 85.0, "name", loose.unit, "country_fuzzy_match")
+    near = [t for d, t, _ in ranked if d <= dist + 1]
+    near = [loose, *near] if loose is not None else near
+    codes = tuple(dict.fromkeys(c for t in near for c in ((t.code,) if t.code else t.candidates)))
+    return CountryMatch(raw, None, score, "none", None, "unknown_country", codes[:5])
 
 
 @lru_cache(maxsize=1 << 16)
@@ -394,12 +387,12 @@ def resolve_country(name: str) -> CountryMatch:
     """Resolve one raw value to a country, a region, a placeholder or an issue.
 
     Args:
-        name: A code, name (any UN language), demonym or sub-national unit, as found in a
-            source. Never raises, whatever the text.
+        name: A code, a name in any UN language, a demonym or a sub-national unit, as found
+            in a source. Never raises, whatever the text.
 
     Returns:
-        A CountryMatch: ``code`` is set for countries (with ``issue`` None, or
-        ``country_fuzzy_match`` for a typo-corrected match to show with its score); regions,
+        A CountryMatch. ``code`` is set for countries, with ``issue`` None, or
+        ``country_fuzzy_match`` for a typo-corrected match to show with its score. Regions,
         placeholders, ambiguous and unknown names have ``code`` None and an ``issue``.
     """
     text = str(name).strip()
@@ -413,8 +406,9 @@ def resolve_country(name: str) -> CountryMatch:
         return CountryMatch(name, None, 100.0, "catch_all", None, "country_catch_all")
     target = _lookup(key)
     if target is not None:
-        return target.match(name)
-    return _match_forms(name, key) or _match_parts(name) or _match_fuzzy(name, key)
+        exact = key in _lexicon().exact or _token_key(key) in _lexicon().keyed
+        return target.match(name, 100.0 if exact else 95.0)
+    return _match_parts(name) or _match_fuzzy(name, key)
 
 
 def resolve_countries(names: Iterable[str]) -> dict[str, CountryMatch]:
@@ -433,8 +427,7 @@ def resolve_countries(names: Iterable[str]) -> dict[str, CountryMatch]:
 def alias_index() -> Mapping[str, str]:
     """Every exact alias the resolver knows that names one country: normalised -> iso3.
 
-    Includes names, World Bank codes, demonyms and sub-national units; excludes ambiguous
+    Holds names, World Bank codes, demonyms and sub-national units; leaves out ambiguous
     names, regions and placeholders.
     """
-    lex = _lexicon()
-    return MappingProxyType({k: t.code for k, t in lex.exact.items() if t.code})
+    return MappingProxyType({k: t.code for k, t in _lexicon().exact.items() if t.code})
