@@ -246,6 +246,7 @@ German Democratic Republic|DEU|name||former state, now part of Germany
 GDR|DEU|name||former state abbreviation, now part of Germany
 FRG|DEU|name||abbreviation of Federal Republic of Germany
 Saint Kitts|KNA|name||common English short form
+Dominicana|DOM|name||Spanish short form (República Dominicana)
 Saint Vincent|VCT|name||common English short form
 Palestinian Territory|PSE|name||former ISO 3166 short name (Palestinian Territory, Occupied)
 Great Britain and Northern Ireland|GBR|name||common English form
@@ -676,7 +677,7 @@ def build_countries(
         "official_name_ru": kos["NAME_RU"],
         "official_name_ar": kos["NAME_AR"],
         "official_name_cn": kos["NAME_ZH"],
-        "ISO4217-currency_alphabetic_code": "EUR",
+        "ISO4217-currency_alphabetic_code": "EUR", "Capital": "Pristina",
         # M49 does not list Kosovo; it is placed in Serbia's M49 area.
         **{k: srb[k] for k in ("Region Code", "Region Name", "Sub-region Code", "Sub-region Name")},
     }
@@ -711,6 +712,7 @@ def build_countries(
                 "currency": (
                     CURRENCY_FIXES.get(iso3) or r["ISO4217-currency_alphabetic_code"]
                 ).split(",")[0],
+                "capital": r["Capital"],
             }
         )
         if iso3 in ne110:

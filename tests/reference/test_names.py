@@ -42,7 +42,7 @@ def _data(name: str) -> list[dict[str, str]]:
      ("St. Kitts & Nevis", "saint kitts and nevis"),
      ("Dem. Rep. Congo", "democratic republic congo"),
      ("Lao People's Dem. Rep.", "lao peoples democratic republic"),
-     ("S. Korea", "south korea"), ("Guinea-Bissau", "guinea bissau"), ("Türkiye", "turkiye"),
+     ("S. Korea", "s korea"), ("Guinea-Bissau", "guinea bissau"), ("Türkiye", "turkiye"),
      ("Турция", "турция"), ("Йемен", "иемен"), ("土耳其", "土耳其"), ("الإمارات", "الامارات"),
      ("...", ""), ("Kosovo*", "kosovo")],
     ids=lambda v: v,
@@ -105,7 +105,13 @@ CLEAN = [
     ("Scotland, UK", "GBR", "subnational", "Scotland"),
     ("Zanzibar", "TZA", "subnational", "Zanzibar"),
     ("Reunion (France)", "REU", "name", None), ("Hong Kong (China)", "HKG", "name", None),
-    ("Myanmar (Burma)", "MMR", "name", None),
+    ("Myanmar (Burma)", "MMR", "name", None), ("Samoa (US)", "ASM", "name", None),
+    ("Congo (DRC)", "COD", "name", None), ("Congolese (DRC)", "COD", "name", None),
+    ("Virgin Islands (UK)", "VGB", "name", None), ("Taiwan (China)", "TWN", "name", None),
+    ("Korea (Seoul)", "KOR", "name", None), ("Sudan (Juba)", "SSD", "name", None),
+    ("Republic of Congo (Brazzaville)", "COG", "name", None),
+    ("S. Korea", "KOR", "name", None), ("N. Korea", "PRK", "name", None),
+    ("Papua N. Guinea", "PNG", "name", None), ("S. Sudan", "SSD", "name", None),
 ]  # fmt: skip
 
 
@@ -205,6 +211,16 @@ def test_ties_are_not_guessed(raw: str, candidates: set[str]) -> None:
     m = resolve_country(raw)
     assert (m.code, m.issue) == (None, "unknown_country")
     assert candidates <= set(m.candidates)
+
+
+@pytest.mark.parametrize(
+    ("raw", "not_code"),
+    [("North Sudan", "SSD"), ("Somali Republic", "MLI"), ("Nigera", "NGA"), ("Nigera", "NER")],
+    ids=["North Sudan", "Somali Republic", "Nigera-NGA", "Nigera-NER"],
+)
+def test_fuzzy_keeps_dictionary_words(raw: str, not_code: str) -> None:
+    # Changing a real word (north -> south, somali -> mali) is not a typo correction.
+    assert resolve_country(raw).code != not_code
 
 
 @pytest.mark.parametrize("raw", ["Atlantis", "Narnia", "Xyzzy", "Q", "12345", "Wakanda"])

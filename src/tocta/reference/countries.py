@@ -74,6 +74,7 @@ class Country:
     status: str  # "Independent", "Territory of GB", "Part of CN", ...
     sovereign: str | None  # iso3 of the sovereign state of a territory
     currency: str | None  # ISO 4217 alphabetic code
+    capital: str | None
     lat: float
     lon: float
     point_source: str

@@ -13,15 +13,18 @@ another country: "Niger" is NER, never NGA):
    change the country ("Kosovo under UNSCR 1244", "Nigerian nationals", "Fiji Islands"),
    a missing "Islands" ("Cayman"), phrases made of placeholder words only ("country not
    known"), region words ("Balkan countries").
-4. parts split at brackets, commas, slashes: "United Kingdom (Scotland)" keeps the unit,
-   "Reunion (France)" keeps the territory, "Benin/Togo" is ambiguous.
+4. parts split at brackets, commas, slashes, read together: "United Kingdom (Scotland)"
+   keeps the unit, "Reunion (France)" and "Samoa (US)" the territory, "Congo (DRC)" the
+   more specific name, "Congo (Kinshasa)" the country of that capital; "Benin/Togo" is
+   ambiguous.
 5. fuzzy matching with the optimal-string-alignment edit distance over the whole lexicon,
    regions and placeholders included, so "Amercas" becomes a region and not a country. At
    most 1 edit for 4-7 characters, 2 for 8-11, 3 from 12; none below 4 characters. Names in
    languages other than the six UN languages (Natural Earth NAME_DE, NAME_PL...) only match
-   exactly.
-   The best target must be unique: a tie ("Austrlia" is one edit from both Australia and
-   Austria) gives ``unknown_country`` with the tied candidates.
+   exactly. Every dictionary word of the input must survive (up to one edit) in the match,
+   so "North Sudan" is not fuzzed into South Sudan. The best target must be unique: a tie
+   ("Austrlia" is one edit from both Australia and Austria) gives ``unknown_country`` with
+   the tied candidates.
 
 ``normalize_name`` keeps non-Latin scripts (Arabic, Cyrillic and Chinese are matched in their
 own script against the UN and Natural Earth names) and only strips marks.
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -58,7 +62,7 @@ _ABBREVIATIONS = dict(
     pair.split("=")
     for pair in _words(
         "st=saint ste=sainte rep=republic dem=democratic is=islands isl=islands fed=federated "
-        "sts=states n=north s=south"
+        "sts=states"
     )
 )
 # Articles and the French elisions d' and l'.
@@ -72,9 +76,10 @@ def normalize_name(s: str) -> str:
 
     Case-folds, strips accents and other combining marks (in every script: Arabic vowel signs,
     Cyrillic breves), spells out "&" and abbreviations (St. -> saint, Rep. -> republic,
-    Is. -> islands, N. -> north, S. -> south), turns punctuation into spaces, joins spelled
-    out initials ("U.S.A." -> "usa"), drops articles ("the", "la", "l'") and collapses
-    spaces. Non-Latin scripts are kept, not transliterated.
+    Is. -> islands), turns punctuation into spaces, joins spelled out initials ("U.S.A." ->
+    "usa"), drops articles ("the", "la", "l'") and collapses spaces. Non-Latin scripts are
+    kept, not transliterated. A lone "N." or "S." stays a letter: it is read as north/new
+    or south/saint when names are looked up.
 
     Args:
         s: Any text.
@@ -174,6 +179,7 @@ _NUMERIC = re.compile(r"0*(\d{1,3})(?:\.0+)?")
 # Natural Earth names in languages other than the six UN languages match exactly only: in the
 # fuzzy pool they make near neighbours of unrelated words (Polish "Dania", Denmark).
 _OTHER_LANGUAGE = re.compile(r"Natural Earth 110m: NAME_(?!EN$|FR$|ES$|RU$|AR$|ZH$)")
+_LETTER_WORDS = {"n": ("north", "new"), "s": ("south", "saint", "sao")}
 _CATCH_ALL = _Target("catch_all")
 _REGION = _Target("region")
 
@@ -195,6 +201,9 @@ class _Lexicon:
     keyed: dict[str, _Target]  # token-sorted keys that name one target only
     codes: dict[str, tuple[str, str]]  # "NGA", "NG", "566", "ROM" -> (iso3, method)
     sovereign: dict[str, str]  # territory -> sovereign state
+    capitals: dict[str, str]  # iso3 -> normalised capital (a hint in brackets only)
+    names_of: dict[str, tuple[str, ...]]  # iso3 -> its exact keys
+    vocabulary: frozenset[str]  # every word of every key
     fuzzy_keys: list[str]
     fuzzy_targets: list[_Target]
 
@@ -220,12 +229,15 @@ def _lexicon() -> _Lexicon:
 
     codes: dict[str, tuple[str, str]] = {}
     sovereign: dict[str, str] = {}
+    capitals: dict[str, str] = {}
     for c in all_countries():
         codes[c.iso3], codes[c.iso2] = (c.iso3, "iso3"), (c.iso3, "iso2")
         if c.numeric:
             codes[str(int(c.numeric))] = (c.iso3, "numeric")
         if c.sovereign:
             sovereign[c.iso3] = c.sovereign
+        if c.capital:
+            capitals[c.iso3] = normalize_name(c.capital)
     exact: dict[str, _Target] = {}
     exact_only: set[str] = set()  # names in languages other than the UN six: no fuzzy matching
     for row in _data_rows("country_aliases.csv"):
@@ -249,7 +261,23 @@ def _lexicon() -> _Lexicon:
     fuzzable = {k: t for k, t in exact.items() if k not in exact_only and t.kind != "wb_code"}
     fuzzable |= {_token_key(k): t for k, t in fuzzable.items() if _token_key(k) in keyed}
     pool = [(k, t) for k, t in fuzzable.items() if len(k) >= 4]
-    return _Lexicon(exact, keyed, codes, sovereign, [k for k, _ in pool], [t for _, t in pool])
+    names_of: dict[str, list[str]] = {}
+    for key, target in exact.items():
+        if target.code:
+            names_of.setdefault(target.code, []).append(key)
+    vocabulary = frozenset(w for key in exact for w in key.split() if len(w) >= 4)
+    return _Lexicon(
+        exact, keyed, codes, sovereign, capitals, {c: tuple(k) for c, k in names_of.items()},
+        vocabulary, [k for k, _ in pool], [t for _, t in pool],
+    )  # fmt: skip
+
+
+def _variants(key: str) -> list[str]:
+    """Readings of lone letters: "papua n guinea" -> "papua new guinea", "s tome" -> "sao tome"."""
+    options = [_LETTER_WORDS.get(w, (w,)) for w in key.split()]
+    if all(len(o) == 1 for o in options):
+        return []
+    return [" ".join(words) for words in itertools.product(*options)][:8]
 
 
 def _lookup(key: str) -> _Target | None:
@@ -258,6 +286,9 @@ def _lookup(key: str) -> _Target | None:
     target = lex.exact.get(key) or lex.keyed.get(_token_key(key))
     if target is not None or not key:
         return target
+    for variant in _variants(key):
+        if target := lex.exact.get(variant) or lex.keyed.get(_token_key(variant)):
+            return target
     tokens = key.split()
     if set(tokens) <= _CATCH_ALL_WORDS:
         return _CATCH_ALL
@@ -292,50 +323,58 @@ def _match_code(raw: str, text: str) -> CountryMatch | None:
 
 
 def _match_parts(raw: str) -> CountryMatch | None:
-    """Names split at brackets, commas or slashes: "United Kingdom (Scotland)"."""
+    """Names split at brackets, commas or slashes.
+
+    The answer is the one country that every part agrees with: a part names it, names its
+    sovereign ("Reunion (France)", "Samoa (US)"), is its capital ("Congo (Kinshasa)") or is
+    contained in one of its names ("Congo (DRC)"); sub-national units are kept ("United
+    Kingdom (Scotland)"). Parts naming different countries make the value ambiguous.
+    """
     parts = [p for p in (normalize_name(x) for x in _PART_SPLIT.split(raw)) if p]
     if len(parts) < 2:
         return None
-    codes: list[str] = []
-    units: list[str] = []
-    ambiguous: list[set[str]] = []
-    kinds: set[str] = set()
-    loose = False  # a part that is neither a country nor qualifier words: "(Conakry)"
+    lex = _lexicon()
+    read: list[tuple[str, _Target | None]] = []
     for part in parts:
-        words = set(part.split())
-        if words <= _QUALIFIER_WORDS or part.isdigit():
-            continue
+        if set(part.split()) <= _QUALIFIER_WORDS or part.isdigit():
+            continue  # "(Kingdom of the)", "(UNSCR 1244/99)"
         stripped = " ".join(w for w in part.split() if w not in _QUALIFIER_WORDS)
-        target = _lookup(part) or _lookup(stripped)
-        if target is None:
-            loose = True
-        elif target.kind == "ambiguous":
-            ambiguous.append(set(target.candidates))
-        elif target.code:
-            codes.append(target.code)
-            units += [target.unit] if target.unit else []
-        else:
-            kinds.add(target.kind)
-    distinct = set(codes)
-    if len(distinct) == 2:  # a territory with its sovereign: keep the territory
-        a, b = sorted(distinct)
-        sov = _lexicon().sovereign
-        distinct = {b} if sov.get(b) == a else {a} if sov.get(a) == b else distinct
-    if not distinct:  # only placeholders, regions or ambiguous names
-        if ambiguous:
-            cands = tuple(sorted(set.intersection(*ambiguous)))
-            return CountryMatch(raw, None, 90.0, "name", None, "country_ambiguous", cands)
-        target = _REGION if "region" in kinds else _CATCH_ALL if kinds else None
-        return target.match(raw, 90.0) if target else None
-    if len(distinct) > 1 or any(not distinct <= c for c in ambiguous):
-        cands = tuple(dict.fromkeys(c for c in codes if c in distinct))
-        return CountryMatch(raw, None, 90.0, "name", None, "country_ambiguous", cands)
-    code = distinct.pop()
-    if loose:  # "Guinea (Conakry)": likely right, but part of the text was not understood
-        return CountryMatch(raw, code, 80.0, "name", None, "country_fuzzy_match")
-    if units:
-        return CountryMatch(raw, code, 100.0, "subnational", units[0], None)
-    return CountryMatch(raw, code, 95.0, "name", None, None)
+        read.append((part, _lookup(part) or _lookup(stripped)))
+    definite = [t.code for _, t in read if t is not None and t.code]
+    candidates = {c for _, t in read if t is not None for c in t.candidates}
+
+    def named(x: str, part: str, t: _Target | None) -> bool:
+        if t is not None and (t.code == x or x in t.candidates):
+            return True
+        return lex.capitals.get(x) == part or any(
+            f" {part} " in f" {n} " for n in lex.names_of.get(x, ())
+        )
+
+    def fits(x: str, part: str, t: _Target | None) -> bool:
+        return named(x, part, t) or (t is not None and t.code == lex.sovereign.get(x, "-"))
+
+    universe = set(definite) | candidates
+    universe |= {x for x, sov in lex.sovereign.items() if sov in universe}
+    universe |= {x for x, cap in lex.capitals.items() if cap in parts}
+    fitting = [
+        x for x in sorted(universe)
+        if any(named(x, p, t) for p, t in read) and all(fits(x, p, t) for p, t in read)
+    ]  # fmt: skip
+    if len(fitting) == 1:
+        code = fitting[0]
+        units = [t.unit for _, t in read if t is not None and t.code == code and t.unit]
+        if units:
+            return CountryMatch(raw, code, 100.0, "subnational", units[0], None)
+        return CountryMatch(raw, code, 95.0, "name", None, None)
+    if len(set(definite)) == 1 and not candidates and not fitting:
+        # "Cyprus (North)": likely right, but part of the text was not understood
+        return CountryMatch(raw, definite[0], 80.0, "name", None, "country_fuzzy_match")
+    options = tuple(dict.fromkeys(fitting or definite or sorted(candidates)))
+    if options:
+        return CountryMatch(raw, None, 90.0, "name", None, "country_ambiguous", options)
+    kinds = {t.kind for _, t in read if t is not None}
+    target = _REGION if "region" in kinds else _CATCH_ALL if kinds else None
+    return target.match(raw, 90.0) if target else None
 
 
 def _match_fuzzy(raw: str, key: str) -> CountryMatch:
@@ -347,11 +386,14 @@ def _match_fuzzy(raw: str, key: str) -> CountryMatch:
     core = " ".join(w for w in words if w not in _QUALIFIER_WORDS)
     loose = _lookup(core) if core and core != key else None
     loose = loose if loose is not None and loose.code else None
-    trimmed = " ".join(w for w in words if w not in _TAIL_WORDS)  # "Maldive Islands"
-    queries = [q for q in dict.fromkeys((key, _token_key(key), trimmed)) if q]
+    # A lone "N." must be matched as north or new: "N. Ireland" is not two edits from Ireland.
+    readings = _variants(key) or [key]
+    trimmed = [" ".join(w for w in r.split() if w not in _TAIL_WORDS) for r in readings]
+    queries = [q for q in dict.fromkeys([*readings, *map(_token_key, readings), *trimmed]) if q]
     found = [
-        (int(dist), lex.fuzzy_targets[idx], choice)
+        (int(dist), lex.fuzzy_targets[idx], choice, int(dist) <= _max_distance(len(query)))
         for query in queries
+        if _max_distance(len(query)) > 0
         for choice, dist, idx in process.extract(
             query,
             lex.fuzzy_keys,
@@ -359,27 +401,42 @@ def _match_fuzzy(raw: str, key: str) -> CountryMatch:
             limit=40,
             score_cutoff=_max_distance(len(query)) + 1,
         )
-        if _max_distance(len(query)) > 0
+        if _keeps_words(query, choice)
     ]
-    best: dict[tuple[str, ...], tuple[int, _Target, str]] = {}
+    best: dict[tuple[str, ...], tuple[int, _Target, str, bool]] = {}
     for item in sorted(found, key=lambda x: x[0]):
         best.setdefault(item[1].identity, item)
     ranked = list(best.values())  # by distance
-    limit = _max_distance(len(key))
     if ranked:
-        dist, target, choice = ranked[0]
+        dist, target, choice, close = ranked[0]
         score = round(100.0 * (1 - dist / max(len(key), len(choice))), 1)
         unique = len(ranked) == 1 or ranked[1][0] > dist
-        if dist <= limit and unique and (loose is None or loose.identity == target.identity):
+        if close and unique and (loose is None or loose.identity == target.identity):
             return target.match(raw, score, fuzzy=True)
     else:
         dist, score = 0, 0.0
     if loose is not None and (not ranked or ranked[0][1].code is None):
         return CountryMatch(raw, loose.code, 85.0, "name", loose.unit, "country_fuzzy_match")
-    near = [t for d, t, _ in ranked if d <= dist + 1]
+    near = [t for d, t, _, _ in ranked if d <= dist + 1]
     near = [loose, *near] if loose is not None else near
     codes = tuple(dict.fromkeys(c for t in near for c in ((t.code,) if t.code else t.candidates)))
     return CountryMatch(raw, None, score, "none", None, "unknown_country", codes[:5])
+
+
+def _keeps_words(query: str, choice: str) -> bool:
+    """Whether every dictionary word of the query is in the choice, up to one edit or "-ern".
+
+    A typo is a small change to a word: "North Sudan" is not South Sudan and "Somali
+    Republic" is not "Mali Republic", though each is two edits away; "North Ireland" may be
+    Northern Ireland.
+    """
+    vocabulary = _lexicon().vocabulary
+    words = choice.split()
+    return all(
+        any(w in (c, c + "ern", c[:-3]) or OSA.distance(w, c, score_cutoff=1) <= 1 for c in words)
+        for w in query.split()
+        if w in vocabulary
+    )
 
 
 @lru_cache(maxsize=1 << 16)
