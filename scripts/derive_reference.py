@@ -1,6 +1,6 @@
 """Derive tocta's packaged country reference data from the shared public datasets.
 
-Run with the project's venv (shapely and pandas are dev dependencies)::
+Run with the project's venv (shapely is a dev dependency)::
 
     .venv/bin/python scripts/derive_reference.py [--shared ../shared/data]
 
@@ -9,21 +9,39 @@ into ``src/tocta/reference/data/``: countries.csv, country_aliases.csv, borders.
 airports.csv, population.csv and world.geojson, plus two test fixtures
 (tests/fixtures/wgi_codes.txt, tests/fixtures/unodc_country_names.txt). The product never
 reads ``../shared`` at run time. ``demonyms.csv`` and ``regions.yaml`` in the same folder are
-curated by hand; this script only checks that every code in them exists.
+curated by hand; this script only checks that every code in them exists. Output is
+deterministic: re-running it on the same inputs changes no file.
 
-Geometry method (Natural Earth 1:50m admin-0, v4.0.0):
+Geometry (Natural Earth 1:50m admin-0, v4.0.0):
 - Features are keyed by ISO alpha-3; -99 codes are mapped (FRA, NOR, KOS->XKX). Areas whose
   status is disputed follow the UN / de facto administration: N. Cyprus -> CYP,
   Somaliland -> SOM, Siachen Glacier -> IND, Ashmore and Cartier Is. -> AUS.
 - ISO entities drawn inside another country's multipolygon are split out by bounding box:
   GUF, GLP, MTQ, REU, MYT from FRA; SJM from NOR; BES from NLD; CXR and CCK from
   "Indian Ocean Ter.". Five ISO entities have no polygon at 50m (GIB, TUV, TKL, UMI, BVT):
-  they get a point and, for point assignment only, a small disc around it.
-- Land borders: two countries border when the boundary of one, within BORDER_TOL_DEG of the
-  other, is longer than BORDER_MIN_LEN_DEG (drops corner touches and near islands).
-- Coastal: the part of a country's boundary not within COAST_TOL_DEG of any other country is
-  sea coast; coastal when that part, outside the Caspian Sea box, is longer than
-  COAST_MIN_LEN_DEG. The Caspian is a lake by convention, so AZE, KAZ, TKM are landlocked.
+  they get a point from the 1:10m airports or a curated one (source in point_source).
+- Reference point: LABEL_X/LABEL_Y of the 1:110m layer, else the representative point of
+  the largest 1:50m polygon, else the point above.
+- Land borders: two countries border when the boundary of one, within BORDER_TOL_DEG
+  (~500 m) of the other, is longer than BORDER_MIN_LEN_DEG (~400 m): corner touches and
+  islands across straits drop out. BORDERS_ADDED / BORDERS_REMOVED fix what 1:50m cannot show.
+- Coastal: the part of a country's boundary farther than COAST_TOL_DEG from every other
+  country is sea coast; coastal when that part, outside a box around the Caspian Sea, is
+  longer than COAST_MIN_LEN_DEG. The Caspian is a lake by convention, so AZE, KAZ and TKM
+  are landlocked. Landlocked = not coastal (45 states with Kosovo).
+- Ports and airports (1:10m): the country whose polygon holds the point; else the nearest
+  polygon within PORT_SNAP_KM (points on the shore); small discs first for entities without
+  a polygon and for Ceuta and Melilla; four islands too small for 1:50m are curated.
+- world.geojson: shapely simplify(SIMPLIFY_DEG, preserve_topology=True), coordinates
+  rounded to 0.001 degree; no polygon is dropped, so small island states stay on the map.
+
+Aliases: every name from the datahub (UNTERM short/formal and official names in the six UN
+languages, ISO and CLDR names), World Bank codes and names (population.csv, WGI), Natural
+Earth 1:50m English names and 1:110m NAME_xx in 26 languages, and the CURATED table below.
+Names are normalised with ``tocta.reference.names.normalize_name``; when two sources give
+the same normalised name to different targets, the better source wins (curated > datahub >
+World Bank > Natural Earth 50m > Natural Earth 110m); a clash within one source is dropped
+and printed.
 """
 
 from __future__ import annotations

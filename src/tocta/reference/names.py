@@ -453,8 +453,6 @@ def resolve_country(name: str) -> CountryMatch:
         placeholders, ambiguous and unknown names have ``code`` None and an ``issue``.
     """
     text = str(name).strip()
-    if text == "NA":
-        return CountryMatch(name, "NAM", 100.0, "iso2", None, None)
     by_code = _match_code(name, text) if text else None
     if by_code is not None:
         return by_code
