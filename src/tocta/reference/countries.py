@@ -183,7 +183,12 @@ def get_country(code: str | int) -> Country:
 
 @cache
 def land_borders() -> frozenset[tuple[str, str]]:
-    """Land-border pairs derived from the 1:50m geometry, each pair sorted (a < b)."""
+    """Land borders, each pair sorted (a < b).
+
+    Derived from the Natural Earth 1:50m polygons (shared boundary longer than ~400 m), plus
+    the borders 1:50m cannot show (ESP-MAR at Ceuta and Melilla, ESP-GIB); see borders.csv
+    and scripts/derive_reference.py.
+    """
     return frozenset((r["iso3_a"], r["iso3_b"]) for r in _rows("borders.csv"))
 
 
@@ -239,7 +244,11 @@ def _airports() -> tuple[Airport, ...]:
 
 
 def ports(iso3: str | None = None) -> tuple[Port, ...]:
-    """Natural Earth ports, all or those of one country."""
+    """Natural Earth 1:10m ports, all or those of one country.
+
+    Raises:
+        NotFoundError: ``iso3`` is given and is not a country code.
+    """
     if iso3 is None:
         return _ports()
     code = get_country(iso3).iso3
@@ -247,7 +256,11 @@ def ports(iso3: str | None = None) -> tuple[Port, ...]:
 
 
 def airports(iso3: str | None = None) -> tuple[Airport, ...]:
-    """Natural Earth airports, all or those of one country."""
+    """Natural Earth 1:10m airports, all or those of one country.
+
+    Raises:
+        NotFoundError: ``iso3`` is given and is not a country code.
+    """
     if iso3 is None:
         return _airports()
     code = get_country(iso3).iso3
@@ -274,7 +287,11 @@ def _population_index() -> dict[tuple[str, int], int]:
 
 
 def population(iso3: str, year: int) -> int | None:
-    """Total population of a country in a year, or None when the World Bank has no figure."""
+    """Total population of a country in a year, or None when the World Bank has no figure.
+
+    Raises:
+        NotFoundError: ``iso3`` is not a country code (any code form is accepted).
+    """
     return _population_index().get((get_country(iso3).iso3, int(year)))
 
 
