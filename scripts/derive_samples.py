@@ -7,7 +7,8 @@ src/tocta/ingest/adapters/data/. Run with the project's venv:
 
 What changes from the originals (documented in DATA_LICENSES and the adapters' YAML):
 - UNODC WDR JSON tables -> CSV with the same columns and values;
-- WGI workbook -> long rows through tocta's own WGI reader (the same code ingest uses);
+- WGI workbook -> long rows through tocta's own WGI reader (the same code ingest uses),
+  numbers rounded to 4 decimals (the workbook holds single-precision floats);
 - World Bank population -> ISO countries only (aggregates such as WLD, EUU dropped), 1990+;
 - US CPI-U -> 1990+.
 """
@@ -30,7 +31,9 @@ OUT = ROOT / "src" / "tocta" / "ingest" / "adapters" / "data"
 
 def write_gz(frame: pl.DataFrame, name: str) -> None:
     path = OUT / name
-    with gzip.open(path, "wb", compresslevel=9, mtime=0) as handle:
+    # A fixed mtime keeps the archive byte-identical between runs.
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9,
+                                               mtime=0) as handle:
         frame.write_csv(handle)
     print(f"{name}: {frame.height} rows, {path.stat().st_size:,} bytes")
 
@@ -65,7 +68,12 @@ def main() -> None:
                         / "cites_comptab_arapaima_gigas_2023-05-25.csv", infer_schema=False)
     write_gz(cites, "cites_arapaima_2023-05-25.csv.gz")
     wgi = read_wgi_workbook(shared / "wgi-2023-update" / "wgidataset.xlsx")
-    write_gz(wgi.frame, "wgi_2023_long.csv.gz")
+    # The workbook stores single-precision floats (1.1583625078201294); 4 decimals keep every
+    # published digit and shrink the copy by half.
+    numeric = ["value", "std_error", "value_low", "value_high"]
+    wgi_frame = wgi.frame.with_columns(
+        [pl.col(c).cast(pl.Float64).round(4).cast(pl.Utf8) for c in numeric])
+    write_gz(wgi_frame, "wgi_2023_long.csv.gz")
     population = pl.read_csv(shared / "population-worldbank" / "population.csv",
                              infer_schema=False)
     codes = population["Country Code"].unique().to_list()

@@ -27,7 +27,8 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     where = POSTGRES_URL or "not set: PostgreSQL tests skip"
-    return [f"TOCTA_TEST_POSTGRES_URL: {where}", f"../shared: {'present' if SHARED.exists() else 'absent'}"]
+    shared = "present" if SHARED.exists() else "absent"
+    return [f"TOCTA_TEST_POSTGRES_URL: {where}", f"../shared: {shared}"]
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

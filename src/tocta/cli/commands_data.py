@@ -30,7 +30,7 @@ def _print_result(result: IngestResult, show: int) -> None:
     if result.issues_by_code:
         table = Table("issue code", "level", "count", title="issues by code")
         for code, info in result.issues_by_code.items():
-            table.add_row(code, info["level"], f"{info['count']:,}")
+            table.add_row(code, str(info["level"]), f"{int(info['count']):,}")
         out.print(table)
         ordered = result.issues.sort(
             pl.col("level").replace_strict({"error": 0, "warning": 1, "info": 2}, default=3),

@@ -9,9 +9,9 @@ one file and ``1000`` in another is the same fact.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
+import duckdb
 import polars as pl
 
 from tocta.schema.model import LABEL_FIELDS, RecordType
@@ -21,12 +21,19 @@ CONFLICT_LABELS = ("grade_scheme", "source_reliability", "info_credibility", "tl
                    "handling", "owner_agency")
 
 
-def _digest(texts: list[str | None]) -> list[str]:
-    return [hashlib.blake2b((t or "").encode(), digest_size=16).hexdigest() for t in texts]
+def md5_hex(texts: pl.Series) -> pl.Series:
+    """MD5 (hex) of each string, computed by DuckDB: vectorized, stable across versions."""
+    con = duckdb.connect()
+    try:
+        con.register("texts", pl.DataFrame({"t": texts.fill_null("")}))
+        hashed = con.execute("SELECT md5(t) AS h FROM texts").pl()
+    finally:
+        con.close()
+    return hashed["h"].cast(pl.Utf8)
 
 
 def content_hashes(rt: RecordType, records: pl.DataFrame) -> pl.Series:
-    """A stable hash of each record's cleaned content fields."""
+    """A stable hash of each record's cleaned content fields (not its labels or record id)."""
     parts = []
     for f in rt.content_fields:
         if f.name == rt.identity:
@@ -36,29 +43,38 @@ def content_hashes(rt: RecordType, records: pl.DataFrame) -> pl.Series:
             column = column.list.join(";")
         parts.append(column.cast(pl.Utf8).fill_null("\x00"))
     joined = records.select(pl.concat_str(parts, separator="\x1f").alias("c"))["c"]
-    return pl.Series("content_hash", _digest(joined.to_list()), dtype=pl.Utf8)
+    return md5_hex(joined).alias("content_hash")
 
 
 @dataclass
 class OccurrenceCounter:
     """Counts content hashes, and remembers agency record ids, across a submission's files."""
 
-    seen: dict[str, int]
-    ids: dict[str, tuple[str, int]]  # record id -> (file, spreadsheet row) of first use
+    earlier: list[pl.Series]  # content hashes of the files already numbered
+    ids: pl.DataFrame         # record id, file, row of its first use
 
     @classmethod
     def new(cls) -> OccurrenceCounter:
-        return cls({}, {})
+        return cls([], pl.DataFrame(schema={"rid": pl.Utf8, "file": pl.Utf8, "row": pl.Int64}))
 
     def number(self, hashes: pl.Series) -> pl.Series:
         """Occurrence number (1, 2, ...) of each hash, continuing from earlier files."""
-        out: list[int] = []
-        seen = self.seen
-        for h in hashes.to_list():
-            n = seen.get(h, 0) + 1
-            seen[h] = n
-            out.append(n)
-        return pl.Series("occurrence", out, dtype=pl.Int64)
+        frame = pl.DataFrame({"h": hashes}).with_row_index("pos")
+        numbers = pl.Series("occurrence", [1] * frame.height, dtype=pl.Int64)
+        # Only repeated hashes need counting; most submissions have few or none.
+        repeated = frame.filter(pl.col("h").is_duplicated())
+        if repeated.height:
+            repeated = repeated.with_columns((pl.int_range(pl.len()).over("h") + 1).alias("n"))
+            numbers = numbers.scatter(repeated["pos"], repeated["n"])
+        if self.earlier:
+            seen = pl.concat(self.earlier).value_counts(name="seen")
+            seen = seen.rename({seen.columns[0]: "h"})
+            prior = frame.join(seen, on="h", how="inner")
+            if prior.height:
+                numbers = numbers.scatter(
+                    prior["pos"], numbers.gather(prior["pos"]) + prior["seen"].cast(pl.Int64))
+        self.earlier.append(hashes)
+        return numbers
 
 
 def record_keys(source_id: str, record_ids: pl.Series | None, hashes: pl.Series,
@@ -71,8 +87,7 @@ def record_keys(source_id: str, record_ids: pl.Series | None, hashes: pl.Series,
         ).to_series()
     else:
         basis = by_content
-    keyed = (source_id + "\x1e" + basis).to_list()
-    return pl.Series("record_key", _digest(keyed), dtype=pl.Utf8)
+    return md5_hex(source_id + "\x1e" + basis).alias("record_key")
 
 
 @dataclass
@@ -144,4 +159,4 @@ def classify(
 
 
 __all__ = ["CONFLICT_LABELS", "LABEL_FIELDS", "Classified", "OccurrenceCounter", "classify",
-           "content_hashes", "record_keys"]
+           "content_hashes", "md5_hex", "record_keys"]

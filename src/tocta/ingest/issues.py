@@ -57,9 +57,23 @@ def issue_lines(issues: pl.DataFrame) -> list[str]:
     ]
 
 
-def count_by_code(issues: pl.DataFrame) -> dict[str, dict[str, int]]:
-    """{code: {"level": ..., "count": n}} sorted by count."""
+_SEVERITY = {"error": 0, "warning": 1, "info": 2}
+
+
+def count_by_code(issues: pl.DataFrame) -> dict[str, dict[str, int | str]]:
+    """{code: {"level": most severe level, "count": n, "error": n, ...}}, largest first.
+
+    One code can come at several levels (a catch-all is an error on a required field and
+    information on an optional one), so the counts per level are kept too.
+    """
     if issues.height == 0:
         return {}
-    counts = issues.group_by(["code", "level"]).len().sort("len", descending=True)
-    return {r["code"]: {"level": r["level"], "count": r["len"]} for r in counts.iter_rows(named=True)}
+    out: dict[str, dict[str, int | str]] = {}
+    counts = issues.group_by(["code", "level"]).len()
+    for code, level, n in counts.iter_rows():
+        entry = out.setdefault(code, {"level": level, "count": 0})
+        entry["count"] = int(entry["count"]) + n
+        entry[level] = n
+        if _SEVERITY.get(level, 3) < _SEVERITY.get(str(entry["level"]), 3):
+            entry["level"] = level
+    return dict(sorted(out.items(), key=lambda kv: -int(kv[1]["count"])))

@@ -20,7 +20,8 @@ against the columns actually found before any row is read, listing every problem
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ import yaml
 from tocta.errors import ConfigError
 from tocta.schema.model import LABEL_FIELDS, RecordType
 from tocta.schema.validate import field_key
+from tocta.yamlio import load_yaml
 
 _COLUMN_OPTIONS = {"column", "constant", "format", "dayfirst", "split", "default"}
 _TOP_KEYS = {"type", "format", "read", "fields", "ignore", "description", "source", "reader",
@@ -44,7 +46,7 @@ class FieldMapping:
     column: str | None = None
     constant: str | None = None
     default: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = dc_field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Mapping:
     fields: tuple[FieldMapping, ...] = ()
     record_type: str | None = None
     format: str | None = None
-    read: dict[str, Any] = field(default_factory=dict)
+    read: dict[str, Any] = dc_field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     reader: str | None = None
     transform: str | None = None
@@ -74,7 +76,7 @@ class Mapping:
 def load_mapping(path: Path) -> Mapping:
     """Load a mapping YAML; structural problems are all reported at once."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read mapping: {exc}") from exc
     return parse_mapping(data, str(path))

@@ -159,15 +159,26 @@ def prepare_file(
 
 def _raw_json(issues: pl.DataFrame, fields: pl.DataFrame, height: int) -> pl.Series:
     """For rows with issues, the raw values of the fields concerned (originals are kept)."""
-    out: list[str | None] = [None] * height
-    located = issues.filter(pl.col("row").is_not_null() & pl.col("field").is_not_null())
-    grouped: dict[int, dict[str, str | None]] = {}
-    for row, field_name in located.select("row", "field").iter_rows():
-        if field_name in fields.columns:
-            grouped.setdefault(row, {})[field_name] = fields[field_name][row]
-    for row, values in grouped.items():
-        out[row] = json.dumps(values, ensure_ascii=False)
-    return pl.Series("raw", out, dtype=pl.Utf8)
+    located = issues.filter(pl.col("row").is_not_null() & pl.col("field").is_in(fields.columns))
+    located = located.select("row", "field").unique()
+    if located.height == 0:
+        return pl.Series("raw", [None] * height, dtype=pl.Utf8)
+    parts = []
+    for name in located["field"].unique().to_list():
+        rows = located.filter(pl.col("field") == name)["row"]
+        parts.append(pl.DataFrame({"row": rows, "field": [name] * len(rows),
+                                   "value": fields[name].gather(rows)}))
+    pairs = pl.concat(parts).with_columns(
+        # '"field": <JSON-escaped value>' — polars' JSON encoder does the escaping.
+        (pl.lit('"') + pl.col("field") + pl.lit('":')
+         + pl.struct(pl.col("value").alias("v")).struct.json_encode().str.slice(5)
+         .str.strip_suffix("}")).alias("pair"))
+    grouped = pairs.group_by("row").agg(pl.col("pair").str.join(","))
+    joined = pl.DataFrame({"row": pl.int_range(height, eager=True, dtype=pl.Int64)}).join(
+        grouped.with_columns(pl.col("row").cast(pl.Int64)), on="row", how="left",
+        maintain_order="left")
+    return pl.select(pl.when(joined["pair"].is_null()).then(None)
+                     .otherwise("{" + joined["pair"] + "}")).to_series().alias("raw")
 
 
 def _duplicate_ids(rt: RecordType, records: pl.DataFrame, has_error: pl.Series,
@@ -178,55 +189,70 @@ def _duplicate_ids(rt: RecordType, records: pl.DataFrame, has_error: pl.Series,
                          pl.Series([], dtype=pl.Utf8))
     if not rt.identity or records[rt.identity].null_count() == records.height:
         return has_error, empty
-    rows: list[int] = []
-    messages: list[str] = []
-    values: list[str] = []
-    candidates = records.select(pl.col(rt.identity), "source_row").with_row_index("pos").filter(
-        pl.col(rt.identity).is_not_null() & ~has_error)
-    for pos, rid, source_row in candidates.iter_rows():
-        first = counter.ids.get(rid)
-        if first is None:
-            counter.ids[rid] = (file, source_row)
-            continue
-        rows.append(pos)
-        values.append(rid)
-        messages.append(f"record id {rid!r} is already used in {first[0]}:{first[1]} of this "
-                        "submission")
-    if not rows:
+    ids = records.select(pl.col(rt.identity).alias("rid"), pl.col("source_row").alias("row")
+                         ).with_row_index("pos").filter(
+        pl.col("rid").is_not_null() & ~has_error)
+    ids = ids.with_columns(pl.col("pos").first().over("rid").alias("first_pos"),
+                           pl.col("row").first().over("rid").alias("first_row"))
+    earlier = ids.join(counter.ids, on="rid", how="inner")
+    within = ids.filter(pl.col("pos") != pl.col("first_pos")).join(
+        counter.ids, on="rid", how="anti")
+    firsts = ids.filter(pl.col("pos") == pl.col("first_pos")).join(
+        counter.ids, on="rid", how="anti")
+    counter.ids = pl.concat([counter.ids, firsts.select(
+        "rid", pl.lit(file).alias("file"), pl.col("row").cast(pl.Int64))])
+    dups = pl.concat([
+        earlier.select("pos", "rid", (pl.col("file") + ":" + pl.col("row_right").cast(pl.Utf8))
+                       .alias("where")),
+        within.select("pos", "rid", (pl.lit(file) + ":" + pl.col("first_row").cast(pl.Utf8))
+                      .alias("where")),
+    ])
+    if dups.height == 0:
         return has_error, empty
-    n = len(rows)
-    issues = issues_frame(pl.Series(rows, dtype=pl.Int64), rt.identity,
-                          pl.Series(["duplicate_record_id"] * n), pl.Series([ERROR] * n),
-                          pl.Series(messages, dtype=pl.Utf8), pl.Series(values, dtype=pl.Utf8))
-    mask = has_error | pl.Series(range(records.height), dtype=pl.Int64).is_in(
-        pl.Series(rows, dtype=pl.Int64).implode())
+    n = dups.height
+    messages = ("record id '" + dups["rid"] + "' is already used in " + dups["where"]
+                + " of this submission")
+    rows = dups["pos"].cast(pl.Int64)
+    issues = issues_frame(rows, rt.identity, pl.Series(["duplicate_record_id"] * n),
+                          pl.Series([ERROR] * n), messages, dups["rid"])
+    mask = has_error | pl.int_range(records.height, eager=True, dtype=pl.Int64).is_in(
+        rows.implode())
     return mask, issues
 
 
 def _quarantine(raw: RawTable, has_error: pl.Series, issues: pl.DataFrame) -> pl.DataFrame:
-    positions = pl.Series(range(raw.frame.height), dtype=pl.Int64).filter(has_error)
-    errors = issues.filter(pl.col("level") == ERROR)
-    by_row: dict[int, list[str]] = {}
-    for row, field_name, message, code in errors.select(
-            "row", "field", "message", "code").iter_rows():
-        if row is not None:
-            by_row.setdefault(row, []).append(
-                f"{field_name}: {message} [{code}]" if field_name else f"{message} [{code}]")
+    """The original rows with errors, as JSON, with their issues as text."""
+    positions = pl.int_range(raw.frame.height, eager=True, dtype=pl.Int64).filter(has_error)
+    errors = issues.filter((pl.col("level") == ERROR) & pl.col("row").is_not_null())
+    text = errors.select(
+        pl.col("row").cast(pl.Int64),
+        (pl.when(pl.col("field").is_not_null()).then(pl.col("field") + ": ")
+         .otherwise(pl.lit("")) + pl.col("message") + " [" + pl.col("code") + "]")
+        .alias("text"),
+    ).group_by("row", maintain_order=True).agg(pl.col("text").str.join("; "))
     bad = raw.frame.filter(has_error)
-    data = [json.dumps(r, ensure_ascii=False) for r in bad.iter_rows(named=True)]
+    data = (bad.select(pl.struct(pl.all()).struct.json_encode()).to_series()
+            if bad.width else pl.Series([], dtype=pl.Utf8))
+    texts = pl.DataFrame({"row": positions}).join(
+        text, on="row", how="left", maintain_order="left")["text"].fill_null("")
     return pl.DataFrame({
         "file": [raw.name] * len(positions),
         "row": raw.rows.filter(has_error),
         "data": data,
-        "issues": ["; ".join(by_row.get(p, [])) for p in positions.to_list()],
+        "issues": texts,
     }, schema={"file": pl.Utf8, "row": pl.Int64, "data": pl.Utf8, "issues": pl.Utf8})
 
 
 def _locate(issues: pl.DataFrame, raw: RawTable) -> pl.DataFrame:
     """Replace row positions by spreadsheet row numbers and add the file name."""
-    rows = raw.rows
-    spreadsheet = [None if r is None else rows[r] for r in issues["row"].to_list()]
+    positions = issues["row"]
+    if len(raw.rows) and positions.len():
+        spreadsheet = raw.rows.gather(positions.fill_null(0))
+        located = pl.select(pl.when(positions.is_null()).then(None).otherwise(spreadsheet)
+                            ).to_series()
+    else:
+        located = positions
     return issues.with_columns(
-        pl.Series("row", spreadsheet, dtype=pl.Int64),
+        located.cast(pl.Int64).alias("row"),
         pl.lit(raw.name).alias("file"),
     ).select("file", "row", "field", "code", "level", "message", "value")

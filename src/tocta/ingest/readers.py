@@ -100,7 +100,7 @@ def _unique_header(raw: list[Any]) -> list[str]:
 def _open_text(path: Path, encoding: str) -> io.TextIOBase:
     if path.suffix.lower() == ".gz":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
-    return open(path, encoding=encoding, newline="")  # noqa: SIM115
+    return open(path, encoding=encoding, newline="")
 
 
 def read_csv(path: Path, options: dict[str, Any] | None = None) -> RawTable:
@@ -228,7 +228,8 @@ def read_xlsx(path: Path, options: dict[str, Any] | None = None) -> RawTable:
         return RawTable(path, pl.DataFrame(), pl.Series("row", [], dtype=pl.Int64))
     header = _unique_header([c.value for c in header_cells])
     # Trailing unnamed columns with nothing in the header are formatting, not data.
-    while header and header[-1].startswith("column_") and header_cells[len(header) - 1].value is None:
+    while (header and header[-1].startswith("column_")
+           and header_cells[len(header) - 1].value is None):
         header.pop()
     data: list[list[str | None]] = []
     numbers: list[int] = []
@@ -345,7 +346,9 @@ READERS = {"csv": read_csv, "xlsx": read_xlsx, "json": read_json, "jsonl": read_
            "parquet": read_parquet}
 
 
-def read_file(path: Path, fmt: str | None = None, options: dict[str, Any] | None = None) -> RawTable:
+def read_file(
+    path: Path, fmt: str | None = None, options: dict[str, Any] | None = None
+) -> RawTable:
     """Read ``path`` with the reader for its format."""
     if not path.exists():
         raise UsageError(f"{path}: no such file")

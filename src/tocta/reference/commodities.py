@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
 from normality import normalize
 from rapidfuzz import fuzz, process
 
 from tocta.errors import ConfigError, NotFoundError
+from tocta.yamlio import load_yaml
 
 CANONICAL_UNITS = ("kg", "persons", "heads", "m3", "units")
 UNODC_BASES = ("exact", "synonym", "subgroup_fallback", "group_fallback")
@@ -117,7 +117,7 @@ def _read_data(name: str) -> str:
 
 @functools.cache
 def _codelist() -> _Codelist:
-    raw = yaml.safe_load(_read_data("commodities.yaml"))
+    raw = load_yaml(_read_data("commodities.yaml"))
     groups: dict[str, dict[str, Any]] = raw["groups"]
     problems: list[str] = []
     commodities: dict[str, Commodity] = {}

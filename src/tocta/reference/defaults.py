@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
 from rapidfuzz import fuzz, process
 
 from tocta.errors import ConfigError, NotFoundError
+from tocta.yamlio import load_yaml
 
 KINDS = ("conversion", "density", "purity", "consumption", "loss")
 STATUSES = ("published", "derived", "assumption", "placeholder")
@@ -81,7 +81,7 @@ def load_defaults(text: str) -> dict[str, Default]:
     Raises:
         ConfigError: listing every invalid entry at once.
     """
-    raw = yaml.safe_load(text) or {}
+    raw = load_yaml(text) or {}
     problems: list[str] = []
     entries: dict[str, Default] = {}
     for key, item in (raw.get("defaults") or {}).items():

@@ -21,6 +21,7 @@ from rapidfuzz import process
 from tocta.errors import ConfigError, NotFoundError
 from tocta.reference.countries import all_countries
 from tocta.reference.names import normalize_name
+from tocta.yamlio import load_yaml
 
 __all__ = ["Region", "list_regions", "load_regions", "region_codes"]
 
@@ -107,7 +108,7 @@ _user_regions: list[Region] = []
 @cache
 def _builtin_regions() -> tuple[Region, ...]:
     text = files("tocta.reference").joinpath("data", "regions.yaml").read_text(encoding="utf-8")
-    return tuple(_parse(yaml.safe_load(text), "regions.yaml"))
+    return tuple(_parse(load_yaml(text), "regions.yaml"))
 
 
 def _index() -> dict[str, Region]:
@@ -133,7 +134,7 @@ def load_regions(path: str | Path) -> tuple[Region, ...]:
         ConfigError: The file cannot be read or a definition is invalid (all listed).
     """
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read region definitions: {exc}") from exc
     regions = _parse(data, str(path))

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from tocta.errors import ConfigError, NotFoundError
 from tocta.reference.commodities import Commodity, ancestors, get_commodity
 from tocta.reference.defaults import Default, get_default
+from tocta.yamlio import load_yaml
 
 DIMENSIONS = ("mass", "volume", "count", "persons", "heads", "area")
 # A number in front of a unit is a multiplier: "1,000 tablets", "10 g", "per 100 mg", "x10 tabs".
@@ -113,7 +112,7 @@ def _units_text() -> str:
 
 @functools.cache
 def _units() -> _Units:
-    raw: dict[str, Any] = yaml.safe_load(_units_text())
+    raw: dict[str, Any] = load_yaml(_units_text())
     problems: list[str] = []
     by_name: dict[str, tuple[str, str, float, str | None]] = {}
     for u in raw["units"]:

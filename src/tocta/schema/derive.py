@@ -104,7 +104,9 @@ def canonical_quantity(
     )
 
 
-def unit_price(frame: pl.DataFrame, extras: dict[str, pl.Series], inputs: tuple[str, ...]) -> Derived:
+def unit_price(
+    frame: pl.DataFrame, extras: dict[str, pl.Series], inputs: tuple[str, ...]
+) -> Derived:
     """Price per canonical unit: the price divided by the canonical size of its price unit."""
     price, unit, commodity = inputs
     table = _conversions(frame[unit], frame[commodity])
@@ -116,7 +118,9 @@ def unit_price(frame: pl.DataFrame, extras: dict[str, pl.Series], inputs: tuple[
                    _conversion_issues(joined, unit))
 
 
-def grade_rank(frame: pl.DataFrame, extras: dict[str, pl.Series], inputs: tuple[str, ...]) -> Derived:
+def grade_rank(
+    frame: pl.DataFrame, extras: dict[str, pl.Series], inputs: tuple[str, ...]
+) -> Derived:
     """Ranks of the record's grade on the common scale; an invalid grade is an error."""
     scheme, rel, cred = inputs
     parts = frame.select(pl.col(scheme).alias("s"), pl.col(rel).alias("r"), pl.col(cred).alias("c"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from tocta.errors import NotFoundError, SchemaError
+from tocta.yamlio import load_yaml
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _FIELD_KEYS = {
@@ -143,7 +144,7 @@ def _load_field(path: str, name: str, data: Any) -> Field:
 
 def _read_yaml(path: Path | Any) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SchemaError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -114,12 +114,16 @@ def validate_frame(
         if not f.is_input:
             continue
         column = raw[f.name] if f.name in raw.columns else None
+        if column is not None:
+            # Blank cells are missing values, however the file wrote them ("", "  ").
+            column = column.cast(pl.Utf8)
+            column = pl.select(pl.when(column.str.strip_chars() == "").then(None)
+                               .otherwise(column)).to_series().alias(f.name)
         if f.required:
             issue_parts.append(_missing_required(column, f, height))
         if column is None or column.null_count() == height:
             columns[f.name] = pl.Series(f.name, [None] * height, dtype=_polars_dtype(f))
             continue
-        column = column.cast(pl.Utf8)
         if f.multiple:
             cleaned = _clean_multiple(column, f, ctx)
         else:
@@ -134,11 +138,11 @@ def validate_frame(
         if f.derived is None:
             continue
         name, _, output = f.derived.partition(".")
-        key = (name, f.inputs)
-        if key not in cache:
-            cache[key] = DERIVATIONS[name](frame, extras, f.inputs)
-            issue_parts.append(cache[key].issues)
-        series = cache[key].columns[output]
+        cache_key = (name, f.inputs)
+        if cache_key not in cache:
+            cache[cache_key] = DERIVATIONS[name](frame, extras, f.inputs)
+            issue_parts.append(cache[cache_key].issues)
+        series = cache[cache_key].columns[output]
         frame = frame.with_columns(series.cast(_polars_dtype(f)).alias(f.name))
     ordered = frame.select([f.name for f in rt.fields if f.name in frame.columns])
     issues = pl.concat([p for p in issue_parts if p.height] or [empty_issues()])

@@ -24,10 +24,9 @@ from tocta.schema.types.base import ERROR, WARNING
 from tocta.schema.types.grade import parse_grade
 from tocta.schema.types.tlp import TLP_LEVELS, parse_tlp
 from tocta.store.engine import Store
-from tocta.store.records import current_records, insert_frame, supersede
-from tocta.store.runs import RunCounts, finish_run, start_run, write_issues, write_quarantine
+from tocta.store.runs import RunCounts
 from tocta.store.sources import Source, get_source
-from tocta.store.tables import record_table
+from tocta.store.writer import run_transaction
 
 #: called as progress(step, done, total) — step names: "read", "write"
 Progress = Callable[[str, int, int], None]
@@ -57,7 +56,7 @@ class IngestResult:
     source_id: str
     counts: RunCounts
     issues: pl.DataFrame
-    issues_by_code: dict[str, dict[str, int]]
+    issues_by_code: dict[str, dict[str, int | str]]
     files: tuple[str, ...]
 
     def as_dict(self) -> dict[str, object]:
@@ -168,7 +167,6 @@ def ingest_files(
         prepared.append(prepare_file(Path(path), rt, mapping, labels, source.source_id, counter))
     if progress:
         progress("read", len(files), len(files))
-    table = record_table(rt.name)
     total_rows = sum(p.records.height for p in prepared)
     written = 0
     batches = 0
@@ -182,32 +180,32 @@ def ingest_files(
         if fail_after_batches is not None and batches >= fail_after_batches:
             raise RuntimeError(f"forced failure after {batches} write batches (test hook)")
 
-    with store.begin() as conn:
-        if store.get_meta("data_kind") is None:
-            store.set_meta(conn, "data_kind", kind)
-        run_id = start_run(
-            conn, source.source_id, rt.name, [p.file for p in prepared],
+    with run_transaction(store) as writer:
+        if writer.get_meta("data_kind") is None:
+            writer.set_meta("data_kind", kind)
+        run_id = writer.start_run(
+            source.source_id, rt.name, [p.file for p in prepared],
             {"replace": options.replace, "mapping": getattr(mapping, "path", None),
              "grade": options.grade, "tlp": options.tlp}, options.user)
-        existing = current_records(conn, rt.name, source.source_id, CONFLICT_LABELS)
-        keys = set()
+        existing = writer.current_records(rt.name, source.source_id, CONFLICT_LABELS)
+        keys: set[str] = set()
         for p in prepared:
             keys.update(p.records["record_key"].to_list())
         inserted = already = quarantined = 0
         verdicts = [classify(p.records, existing, options.replace, keys) for p in prepared]
         superseded_ids = sorted({i for v in verdicts for i in v.supersede_ids})
         # Supersede first: a corrected record takes the key of the one it replaces.
-        n_superseded = supersede(conn, rt.name, superseded_ids, run_id)
+        n_superseded = writer.supersede(rt.name, superseded_ids, run_id)
         all_issues: list[pl.DataFrame] = []
         for p, verdict in zip(prepared, verdicts, strict=True):
             issues, quarantine = _with_conflicts(p, verdict.conflicts)
             to_insert = p.records.filter(verdict.insert)
             to_insert = to_insert.with_columns(pl.lit(run_id).alias("ingest_run"))
-            inserted += insert_frame(conn, table, to_insert, tick)
+            inserted += writer.insert_records(rt.name, to_insert, tick)
             already += int(verdict.already_present.sum())
             quarantined += quarantine.height
-            write_issues(conn, run_id, issues)
-            write_quarantine(conn, run_id, quarantine)
+            writer.write_issues(run_id, issues)
+            writer.write_quarantine(run_id, quarantine)
             all_issues.append(issues)
         issues_all = pl.concat(all_issues) if all_issues else prepared[0].issues
         by_code = count_by_code(issues_all)
@@ -219,6 +217,6 @@ def ingest_files(
         )
         if not counts.balanced():
             raise AssertionError(f"counts do not balance: {counts}")
-        finish_run(conn, run_id, counts, by_code)
+        writer.finish_run(run_id, counts, by_code)
     return IngestResult(run_id, rt.name, source.source_id, counts, issues_all, by_code,
                         tuple(p.file for p in prepared))

@@ -130,7 +130,7 @@ def read_records(
         prefix = attach_store(con, store)
         sql = (f"SELECT {', '.join(select)} FROM {prefix}.{table.name} "
                f"WHERE {' AND '.join(where)} ORDER BY id")
-        arrow = con.execute(sql).fetch_arrow_table()
+        arrow = con.execute(sql).to_arrow_table()
         shown = con.execute(
             f"SELECT DISTINCT source_id, tlp FROM {prefix}.{table.name} "
             f"WHERE {' AND '.join(where)}").fetchall()

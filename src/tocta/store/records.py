@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -28,33 +29,38 @@ def _json_lists(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(converted) if converted else frame
 
 
+def prepare_frame(table: sa.Table, frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns of ``frame`` that ``table`` has, lists written as JSON arrays."""
+    frame = _json_lists(frame)
+    return frame.select([c for c in frame.columns if c in table.c])
+
+
 def insert_frame(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame,
                  progress: Callable[[int], None] | None = None) -> int:
     """Insert every row of ``frame`` into ``table`` inside the caller's transaction.
 
-    Columns of ``frame`` that are not columns of ``table`` are ignored; list columns are
-    written as JSON arrays.
+    PostgreSQL gets ``COPY``; other backends ``executemany``. (SQLite ingest runs use the
+    faster ADBC path in ``store.writer``.)
     """
     if frame.height == 0:
         return 0
-    frame = _json_lists(frame)
-    columns = [c for c in frame.columns if c in table.c]
-    frame = frame.select(columns)
+    frame = prepare_frame(table, frame)
+    columns = frame.columns
     if conn.dialect.name == "postgresql":
         _copy_postgres(conn, table, frame, progress)
-    else:
-        placeholders = ", ".join("?" for _ in columns)
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders})'
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            for start in range(0, frame.height, CHUNK_ROWS):
-                chunk = frame.slice(start, CHUNK_ROWS)
-                cursor.executemany(sql, chunk.iter_rows())
-                if progress:
-                    progress(chunk.height)
-        finally:
-            cursor.close()
+        return frame.height
+    placeholders = ", ".join("?" for _ in columns)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders})'
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, frame.height, CHUNK_ROWS):
+            chunk = frame.slice(start, CHUNK_ROWS)
+            cursor.executemany(sql, zip(*(chunk[c].to_list() for c in columns), strict=True))
+            if progress:
+                progress(chunk.height)
+    finally:
+        cursor.close()
     return frame.height
 
 
@@ -85,7 +91,7 @@ def current_records(conn: sa.Connection, type_name: str, source_id: str,
     query = sa.select(*[table.c[c] for c in wanted]).where(
         table.c.source_id == source_id, table.c.superseded_by.is_(None))
     rows = conn.execute(query).all()
-    schema = {c: pl.Utf8 for c in wanted}
+    schema: dict[str, Any] = {c: pl.Utf8 for c in wanted}
     schema["id"] = pl.Int64
     return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 

@@ -134,11 +134,11 @@ def _record_table(rt: RecordType) -> sa.Table:
         f"uq_{rt.table}_current_key", table.c.source_id, table.c.record_key, unique=True,
         sqlite_where=current, postgresql_where=current,
     )
+    # Label combinations drive every clearance check (store.read). No indexes on country,
+    # commodity or year: analytics scan through DuckDB, which does not use SQLite indexes, and
+    # each index costs every bulk load.
     sa.Index(f"ix_{rt.table}_labels", table.c.source_id, table.c.tlp, table.c.owner_agency,
              table.c.handling)
-    for name in ("country", "commodity", "year"):
-        if name in rt.field_names:
-            sa.Index(f"ix_{rt.table}_{name}", table.c[name])
     return table
 
 

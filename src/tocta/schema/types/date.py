@@ -44,10 +44,15 @@ _MONTHS = {
     )
     for name in names
 }
-_ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO = re.compile(
+    r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 _NUMERIC = re.compile(r"^(\d{1,2})[./\-](\d{1,2})[./\-](\d{2,4})$")
 _MONTH_YEAR_NUM = re.compile(r"^(\d{1,2})[./\-](\d{4})$")
-_WORDS = re.compile(r"^(?:(\d{1,2})(?:st|nd|rd|th)?[\s\-./,]+)?([^\d\s\-./,]+)\.?[\s\-./,]+(\d{2,4})$")
+_WORDS = re.compile(
+    r"^(?:(\d{1,2})(?:st|nd|rd|th)?[\s\-./,]+)?([^\d\s\-./,]+)\.?[\s\-./,]+(\d{2,4})$"
+)
 _WORDS_US = re.compile(r"^([^\d\s\-./,]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 
 MIN_YEAR = 1900
@@ -84,8 +89,8 @@ def parse_partial_date(text: str, fmt: str | None = None, dayfirst: bool | None 
         except ValueError:
             return Verdict(None, "invalid_date", ERROR, f"{text!r} does not match format {fmt!r}")
         precision = 3 if "%d" in fmt else (2 if ("%m" in fmt or "%b" in fmt or "%B" in fmt) else 1)
-        iso = parsed.date().isoformat()[: {1: 4, 2: 7, 3: 10}[precision]]
-        return _check_bounds(iso, text)
+        return _check_bounds(parsed.date().isoformat()[: {1: 4, 2: 7, 3: 10}[precision]], text)
+    iso: str | None
     m = _ISO.match(s)
     if m:
         iso = _iso(int(m[1]), int(m[2]) if m[2] else None, int(m[3]) if m[3] else None)
@@ -95,9 +100,7 @@ def parse_partial_date(text: str, fmt: str | None = None, dayfirst: bool | None 
         a, b, year = int(m[1]), int(m[2]), _year4(m[3])
         if dayfirst is True or (dayfirst is None and a > 12 >= b):
             iso = _iso(year, b, a)
-        elif dayfirst is False or (dayfirst is None and b > 12 >= a):
-            iso = _iso(year, a, b)
-        elif a == b:
+        elif dayfirst is False or (dayfirst is None and b > 12 >= a) or a == b:
             iso = _iso(year, a, b)
         else:
             return Verdict(

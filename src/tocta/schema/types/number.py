@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 import sqlalchemy as sa
@@ -97,7 +97,7 @@ class NumberType(ValueType):
     """A real number; thousands separators and decimal commas understood."""
 
     name = "number"
-    polars_dtype = pl.Float64
+    polars_dtype: ClassVar[Any] = pl.Float64
     doc = "A number (1234.5; 1,234.5 and 12,5 are understood; no units inside)."
 
     def sql_type(self, spec: Any) -> sa.types.TypeEngine[Any]:
@@ -132,7 +132,7 @@ class IntegerType(NumberType):
     """A whole number (counts of persons, heads, years)."""
 
     name = "integer"
-    polars_dtype = pl.Int64
+    polars_dtype: ClassVar[Any] = pl.Int64
     doc = "A whole number."
 
     def sql_type(self, spec: Any) -> sa.types.TypeEngine[Any]:

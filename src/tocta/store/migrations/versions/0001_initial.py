@@ -1,8 +1,8 @@
 """initial schema: record tables and system tables
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-24 05:03:18.402241
+Revises:
+Create Date: 2026-11-24 05:29:09.451632
 """
 from alembic import op
 import sqlalchemy as sa
@@ -51,9 +51,7 @@ def upgrade() -> None:
     comment='Country indicator'
     )
     with op.batch_alter_table('indicator', schema=None) as batch_op:
-        batch_op.create_index('ix_indicator_country', ['country'], unique=False)
         batch_op.create_index('ix_indicator_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('ix_indicator_year', ['year'], unique=False)
         batch_op.create_index('uq_indicator_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('intervention',
@@ -91,7 +89,6 @@ def upgrade() -> None:
     comment='Intervention'
     )
     with op.batch_alter_table('intervention', schema=None) as batch_op:
-        batch_op.create_index('ix_intervention_commodity', ['commodity'], unique=False)
         batch_op.create_index('ix_intervention_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
         batch_op.create_index('uq_intervention_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
@@ -135,10 +132,7 @@ def upgrade() -> None:
     comment='Market estimate'
     )
     with op.batch_alter_table('market_estimate', schema=None) as batch_op:
-        batch_op.create_index('ix_market_estimate_commodity', ['commodity'], unique=False)
-        batch_op.create_index('ix_market_estimate_country', ['country'], unique=False)
         batch_op.create_index('ix_market_estimate_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('ix_market_estimate_year', ['year'], unique=False)
         batch_op.create_index('uq_market_estimate_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('price_observation',
@@ -185,10 +179,7 @@ def upgrade() -> None:
     comment='Price observation'
     )
     with op.batch_alter_table('price_observation', schema=None) as batch_op:
-        batch_op.create_index('ix_price_observation_commodity', ['commodity'], unique=False)
-        batch_op.create_index('ix_price_observation_country', ['country'], unique=False)
         batch_op.create_index('ix_price_observation_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('ix_price_observation_year', ['year'], unique=False)
         batch_op.create_index('uq_price_observation_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('seizure',
@@ -237,10 +228,7 @@ def upgrade() -> None:
     comment='Seizure'
     )
     with op.batch_alter_table('seizure', schema=None) as batch_op:
-        batch_op.create_index('ix_seizure_commodity', ['commodity'], unique=False)
-        batch_op.create_index('ix_seizure_country', ['country'], unique=False)
         batch_op.create_index('ix_seizure_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('ix_seizure_year', ['year'], unique=False)
         batch_op.create_index('uq_seizure_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('seizure_total',
@@ -282,10 +270,7 @@ def upgrade() -> None:
     comment='Annual seizure total'
     )
     with op.batch_alter_table('seizure_total', schema=None) as batch_op:
-        batch_op.create_index('ix_seizure_total_commodity', ['commodity'], unique=False)
-        batch_op.create_index('ix_seizure_total_country', ['country'], unique=False)
         batch_op.create_index('ix_seizure_total_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('ix_seizure_total_year', ['year'], unique=False)
         batch_op.create_index('uq_seizure_total_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('sources',
@@ -299,7 +284,7 @@ def upgrade() -> None:
     sa.Column('tlp', sa.String(length=12), nullable=True),
     sa.Column('handling', sa.String(length=64), nullable=True),
     sa.Column('owner_agency', sa.String(length=128), nullable=False),
-    sa.Column('synthetic', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('synthetic', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('source_id', name=op.f('pk_sources'))
@@ -348,9 +333,7 @@ def upgrade() -> None:
     comment='Trade record'
     )
     with op.batch_alter_table('trade_record', schema=None) as batch_op:
-        batch_op.create_index('ix_trade_record_commodity', ['commodity'], unique=False)
         batch_op.create_index('ix_trade_record_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('ix_trade_record_year', ['year'], unique=False)
         batch_op.create_index('uq_trade_record_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('transfer',
@@ -392,7 +375,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('transfer', schema=None) as batch_op:
         batch_op.create_index('ix_transfer_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('ix_transfer_year', ['year'], unique=False)
         batch_op.create_index('uq_transfer_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('victim_count',
@@ -429,9 +411,7 @@ def upgrade() -> None:
     comment='Victim count'
     )
     with op.batch_alter_table('victim_count', schema=None) as batch_op:
-        batch_op.create_index('ix_victim_count_commodity', ['commodity'], unique=False)
         batch_op.create_index('ix_victim_count_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('ix_victim_count_year', ['year'], unique=False)
         batch_op.create_index('uq_victim_count_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('grants',
@@ -512,69 +492,49 @@ def downgrade() -> None:
     op.drop_table('grants')
     with op.batch_alter_table('victim_count', schema=None) as batch_op:
         batch_op.drop_index('uq_victim_count_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_victim_count_year')
         batch_op.drop_index('ix_victim_count_labels')
-        batch_op.drop_index('ix_victim_count_commodity')
 
     op.drop_table('victim_count')
     with op.batch_alter_table('transfer', schema=None) as batch_op:
         batch_op.drop_index('uq_transfer_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_transfer_year')
         batch_op.drop_index('ix_transfer_labels')
 
     op.drop_table('transfer')
     with op.batch_alter_table('trade_record', schema=None) as batch_op:
         batch_op.drop_index('uq_trade_record_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_trade_record_year')
         batch_op.drop_index('ix_trade_record_labels')
-        batch_op.drop_index('ix_trade_record_commodity')
 
     op.drop_table('trade_record')
     op.drop_table('store_meta')
     op.drop_table('sources')
     with op.batch_alter_table('seizure_total', schema=None) as batch_op:
         batch_op.drop_index('uq_seizure_total_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_seizure_total_year')
         batch_op.drop_index('ix_seizure_total_labels')
-        batch_op.drop_index('ix_seizure_total_country')
-        batch_op.drop_index('ix_seizure_total_commodity')
 
     op.drop_table('seizure_total')
     with op.batch_alter_table('seizure', schema=None) as batch_op:
         batch_op.drop_index('uq_seizure_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_seizure_year')
         batch_op.drop_index('ix_seizure_labels')
-        batch_op.drop_index('ix_seizure_country')
-        batch_op.drop_index('ix_seizure_commodity')
 
     op.drop_table('seizure')
     with op.batch_alter_table('price_observation', schema=None) as batch_op:
         batch_op.drop_index('uq_price_observation_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_price_observation_year')
         batch_op.drop_index('ix_price_observation_labels')
-        batch_op.drop_index('ix_price_observation_country')
-        batch_op.drop_index('ix_price_observation_commodity')
 
     op.drop_table('price_observation')
     with op.batch_alter_table('market_estimate', schema=None) as batch_op:
         batch_op.drop_index('uq_market_estimate_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_market_estimate_year')
         batch_op.drop_index('ix_market_estimate_labels')
-        batch_op.drop_index('ix_market_estimate_country')
-        batch_op.drop_index('ix_market_estimate_commodity')
 
     op.drop_table('market_estimate')
     with op.batch_alter_table('intervention', schema=None) as batch_op:
         batch_op.drop_index('uq_intervention_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
         batch_op.drop_index('ix_intervention_labels')
-        batch_op.drop_index('ix_intervention_commodity')
 
     op.drop_table('intervention')
     with op.batch_alter_table('indicator', schema=None) as batch_op:
         batch_op.drop_index('uq_indicator_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_indicator_year')
         batch_op.drop_index('ix_indicator_labels')
-        batch_op.drop_index('ix_indicator_country')
 
     op.drop_table('indicator')
     # ### end Alembic commands ###
