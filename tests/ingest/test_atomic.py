@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import seizure, write_csv
+from tocta.services import ingest as services_ingest
 from tocta.services.ingest import IngestOptions, ingest_files
 from tocta.services.sources import add_source
 from tocta.store import records as store_records
@@ -26,7 +27,8 @@ def _snapshot(store: Store) -> tuple[int, ...]:
 
 def test_interrupted_run_leaves_the_store_unchanged(store: Store, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_records, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(store_records, "CHUNK_ROWS", 100)  # write batches
+    monkeypatch.setattr(services_ingest, "CHUNK_ROWS", 300)  # prepared chunks, overlapped
     add_source(store, "NCB/big", grade="admiralty:B2", tlp="GREEN")
     first = write_csv(tmp_path / "first.csv", [seizure(quantity=str(i)) for i in range(50)])
     ingest_files(store, [first], OPTIONS)
@@ -42,3 +44,21 @@ def test_interrupted_run_leaves_the_store_unchanged(store: Store, tmp_path: Path
     again = ingest_files(store, [big], OPTIONS)
     assert (again.counts.inserted, again.counts.already_present,
             again.counts.quarantined) == (0, 999, 1)
+
+
+def test_chunked_submission_numbers_duplicates_across_chunks(
+        sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Identity does not depend on how a file is cut into chunks."""
+    monkeypatch.setattr(services_ingest, "CHUNK_ROWS", 7)
+    add_source(sqlite_store, "NCB/big", grade="admiralty:B2", tlp="GREEN")
+    rows = [seizure(quantity=str(i % 5)) for i in range(40)]  # each row appears 8 times
+    rows[30]["record_id"] = "ID-1"
+    rows[3]["record_id"] = "ID-1"  # the same agency id twice, in different chunks
+    path = write_csv(tmp_path / "dups.csv", rows)
+    result = ingest_files(sqlite_store, [path], OPTIONS)
+    assert (result.counts.inserted, result.counts.quarantined) == (39, 1)
+    dup = result.issues.filter(result.issues["code"] == "duplicate_record_id")
+    assert dup["row"].to_list() == [32] and "dups.csv:5" in dup["message"][0]
+    monkeypatch.setattr(services_ingest, "CHUNK_ROWS", 1000)
+    again = ingest_files(sqlite_store, [path], OPTIONS)
+    assert (again.counts.inserted, again.counts.already_present) == (0, 39)

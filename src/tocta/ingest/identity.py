@@ -100,17 +100,13 @@ class Classified:
     supersede_ids: list[int]   # ids of stored records replaced by this submission
 
 
-def classify(
-    records: pl.DataFrame, existing: pl.DataFrame, replace: bool, submission_keys: set[str]
-) -> Classified:
+def classify(records: pl.DataFrame, existing: pl.DataFrame, replace: bool) -> Classified:
     """Compare prepared rows with the stored current records of the same source.
 
     Args:
         records: prepared rows (record_key, content_hash and the label fields).
         existing: stored current records of the source: id, record_key, content_hash, labels.
         replace: the submission supersedes the source's earlier records (``--replace``).
-        submission_keys: every key of the whole submission (all files), to know which stored
-            records a replacing submission no longer contains.
     """
     n = records.height
     left = records.select(["record_key", "content_hash", *CONFLICT_LABELS]).with_row_index("pos")
@@ -150,13 +146,19 @@ def classify(
                     "message": "a record with this id is stored with other values; use "
                                "--replace to supersede it (history is kept)",
                 })
-    if replace and existing.height:
-        gone = existing.filter(~pl.col("record_key").is_in(list(submission_keys)))
-        supersede.extend(gone["id"].cast(pl.Int64).to_list())
     conflicts = pl.DataFrame(conflict_rows, schema={"pos": pl.UInt32, "code": pl.Utf8,
                                                     "message": pl.Utf8})
     return Classified(insert, already, conflicts, sorted(set(supersede)))
 
 
+def records_gone(existing: pl.DataFrame, submitted: list[pl.Series]) -> list[int]:
+    """Ids of stored records whose key a replacing submission no longer contains."""
+    if existing.height == 0:
+        return []
+    keys = pl.concat(submitted) if submitted else pl.Series([], dtype=pl.Utf8)
+    gone = existing.filter(~pl.col("record_key").is_in(keys.implode()))
+    return sorted(gone["id"].cast(pl.Int64).to_list())
+
+
 __all__ = ["CONFLICT_LABELS", "LABEL_FIELDS", "Classified", "OccurrenceCounter", "classify",
-           "content_hashes", "md5_hex", "record_keys"]
+           "content_hashes", "md5_hex", "record_keys", "records_gone"]

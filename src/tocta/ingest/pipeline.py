@@ -8,7 +8,6 @@ transaction.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +50,13 @@ class PreparedFile:
     unmapped: list[str] = field(default_factory=list)
 
 
+def empty_run_issues() -> pl.DataFrame:
+    """An issues frame with no rows, in the located shape (file, row, field, ...)."""
+    return pl.DataFrame(schema={"file": pl.Utf8, "row": pl.Int64, "field": pl.Utf8,
+                                "code": pl.Utf8, "level": pl.Utf8, "message": pl.Utf8,
+                                "value": pl.Utf8})
+
+
 def _read(path: Path, mapping: Mapping | None) -> RawTable:
     from tocta.ingest.adapters import READERS, TRANSFORMS
 
@@ -89,38 +95,69 @@ def resolve_mapping(rt: RecordType, raw: RawTable, mapping: Mapping | None,
 
 
 def _extra_json(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """Values of unmapped columns, as a JSON object per row (null when all are empty)."""
     if not columns:
         return pl.Series("extra", [None] * frame.height, dtype=pl.Utf8)
-    return pl.Series(
-        "extra",
-        [json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False) or None
-         for row in frame.select(columns).iter_rows(named=True)],
-        dtype=pl.Utf8,
-    )
+    empty = frame.select(pl.all_horizontal(pl.col(columns).is_null())).to_series()
+    encoded = frame.select(pl.struct(columns).struct.json_encode()).to_series()
+    return pl.select(pl.when(empty).then(None).otherwise(encoded)).to_series().alias("extra")
 
 
-def prepare_file(
-    path: Path, rt: RecordType, mapping: Mapping | None, labels: RunLabels, source_id: str,
-    counter: OccurrenceCounter,
-) -> PreparedFile:
-    """Read and validate one file of a submission.
+@dataclass
+class OpenFile:
+    """A file read and matched to its mapping, ready to be prepared in chunks."""
+
+    raw: RawTable
+    mapping: Mapping
+    unmapped: list[str]
+
+    @property
+    def height(self) -> int:
+        return self.raw.frame.height
+
+
+def open_file(path: Path, rt: RecordType, mapping: Mapping | None,
+              labels: RunLabels) -> OpenFile:
+    """Read a file and check its mapping.
 
     Raises:
         ConfigError: the mapping does not fit the file (before any row is validated).
     """
     raw = _read(path, mapping)
     used = resolve_mapping(rt, raw, mapping, labels)
+    _, unmapped = apply_mapping(used, raw.frame.head(0))
+    return OpenFile(raw, used, unmapped)
+
+
+def _slice(raw: RawTable, start: int, length: int) -> RawTable:
+    issues = raw.issues
+    if issues.height:
+        inside = issues["row"].is_null() if start == 0 else pl.Series(
+            [False] * issues.height, dtype=pl.Boolean)
+        inside = inside | ((issues["row"] >= start) & (issues["row"] < start + length)
+                           ).fill_null(False)
+        issues = issues.filter(inside).with_columns(pl.col("row") - start)
+    return RawTable(raw.path, raw.frame.slice(start, length), raw.rows.slice(start, length),
+                    issues, raw.columns)
+
+
+def prepare_chunk(
+    opened: OpenFile, start: int, length: int, rt: RecordType, labels: RunLabels,
+    source_id: str, counter: OccurrenceCounter,
+) -> PreparedFile:
+    """Validate, label and identify rows ``start .. start + length`` of an opened file."""
+    raw = _slice(opened.raw, start, length)
     height = raw.frame.height
-    fields, unmapped = apply_mapping(used, raw.frame)
+    fields, _ = apply_mapping(opened.mapping, raw.frame)
     for name in LABEL_FIELDS:
         value = getattr(labels, name)
         if value is not None and name not in fields.columns:
             fields = fields.with_columns(pl.lit(value, dtype=pl.Utf8).alias(name))
         elif value is not None:
             fields = fields.with_columns(pl.col(name).fill_null(value))
-    validated = validate_frame(rt, fields, used, height=height)
+    validated = validate_frame(rt, fields, opened.mapping, height=height)
     issue_parts = [raw.issues, validated.issues]
-    for column in unmapped:
+    for column in opened.unmapped if start == 0 else []:
         issue_parts.append(issues_frame(
             pl.Series([None], dtype=pl.Int64), column, pl.Series(["unmapped_column"]),
             pl.Series([WARNING]),
@@ -132,16 +169,16 @@ def prepare_file(
         p.height for p in issue_parts) else validated.issues
     error_positions = issues.filter(
         (pl.col("level") == ERROR) & pl.col("row").is_not_null())["row"].unique()
-    has_error = pl.Series(range(height), dtype=pl.Int64).is_in(error_positions.implode())
+    has_error = pl.int_range(height, eager=True, dtype=pl.Int64).is_in(
+        error_positions.implode())
 
     records = validated.records
-    hashes = content_hashes(rt, records)
     records = records.with_columns(
-        hashes,
+        content_hashes(rt, records),
         pl.lit(source_id).alias("source_id"),
-        pl.lit(path.name).alias("source_file"),
+        pl.lit(raw.name).alias("source_file"),
         raw.rows.alias("source_row"),
-        _extra_json(raw.frame, unmapped),
+        _extra_json(raw.frame, opened.unmapped),
         _raw_json(issues, fields, height),
     )
     has_error, dup_issues = _duplicate_ids(rt, records, has_error, counter, raw.name)
@@ -154,7 +191,16 @@ def prepare_file(
         record_keys(source_id, ids, accepted["content_hash"], occurrences))
     quarantine = _quarantine(raw, has_error, issues)
     issues = _locate(issues, raw)
-    return PreparedFile(raw.name, height, accepted, quarantine, issues, unmapped)
+    return PreparedFile(raw.name, height, accepted, quarantine, issues, opened.unmapped)
+
+
+def prepare_file(
+    path: Path, rt: RecordType, mapping: Mapping | None, labels: RunLabels, source_id: str,
+    counter: OccurrenceCounter,
+) -> PreparedFile:
+    """Read and prepare a whole file at once (see ``open_file`` and ``prepare_chunk``)."""
+    opened = open_file(path, rt, mapping, labels)
+    return prepare_chunk(opened, 0, opened.height, rt, labels, source_id, counter)
 
 
 def _raw_json(issues: pl.DataFrame, fields: pl.DataFrame, height: int) -> pl.Series:

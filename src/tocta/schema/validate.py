@@ -53,29 +53,39 @@ def _polars_dtype(f: Field) -> Any:
 
 
 def _clean_multiple(raw: pl.Series, f: Field, ctx: ColumnOptions) -> Cleaned:
+    """Clean a list field: each distinct raw text is split and cleaned once, then mapped back."""
     split = ctx.column_options(f.name).get("split") or DEFAULT_SPLIT
+    distinct = raw.drop_nulls().unique(maintain_order=True)
     exploded = (
-        pl.DataFrame({"v": raw})
-        .with_row_index("__row")
+        pl.DataFrame({"v": distinct})
+        .with_row_index("__d")
         .with_columns(pl.col("v").str.replace_all(split, "\x1f").str.split("\x1f"))
         .explode("v")
         .with_columns(pl.col("v").str.strip_chars())
         .with_columns(pl.when(pl.col("v") == "").then(None).otherwise(pl.col("v")).alias("v"))
     )
     cleaned = TYPES[f.type].clean(exploded["v"], f, ctx)
-    back = exploded["__row"].cast(pl.Int64)
-    issues = cleaned.issues
-    if issues.height:
-        # Issue rows are positions in the exploded frame: map them back to record rows.
-        issues = issues.with_columns(pl.Series("row", back.gather(issues["row"])))
-    grouped = (
-        pl.DataFrame({"__row": back, "v": cleaned.values})
-        .group_by("__row", maintain_order=True)
+    owner = exploded["__d"].cast(pl.Int64)
+    lists = (
+        pl.DataFrame({"__d": owner, "v": cleaned.values})
+        .group_by("__d", maintain_order=True)
         .agg(pl.col("v").drop_nulls())
     )
-    values = grouped["v"]
-    values = pl.select(pl.when(values.list.len() == 0).then(None).otherwise(values)).to_series()
-    return Cleaned(values.alias(f.name), issues)
+    lists = lists.with_columns(pl.when(pl.col("v").list.len() == 0).then(None)
+                               .otherwise(pl.col("v")).alias("v"))
+    by_text = pl.DataFrame({"__raw": distinct, "__d": pl.int_range(len(distinct), eager=True,
+                                                                  dtype=pl.Int64)})
+    by_text = by_text.join(lists, on="__d", how="left")
+    rows = pl.DataFrame({"__raw": raw}).with_row_index("__row").join(
+        by_text, on="__raw", how="left", maintain_order="left")
+    issues = cleaned.issues
+    if issues.height:
+        # Issues name positions in the exploded distinct values: give them to every row that
+        # holds the same raw text.
+        issues = issues.with_columns(owner.gather(issues["row"]).alias("__d")).drop("row")
+        issues = rows.select(pl.col("__row").cast(pl.Int64).alias("row"), "__d").join(
+            issues, on="__d", how="inner").drop("__d").select(cleaned.issues.columns)
+    return Cleaned(rows["v"].alias(f.name), issues)
 
 
 def _missing_required(raw: pl.Series | None, f: Field, height: int) -> pl.DataFrame:
@@ -110,15 +120,16 @@ def validate_frame(
     columns: dict[str, pl.Series] = {}
     extras: dict[str, pl.Series] = {}
     issue_parts: list[pl.DataFrame] = []
+    given = [f.name for f in rt.fields if f.is_input and f.name in raw.columns]
+    # Blank cells are missing values, however the file wrote them ("", "  "); one pass over
+    # all columns lets polars spread the work over the cores.
+    raw = raw.select([
+        pl.when(pl.col(name).cast(pl.Utf8).str.strip_chars() == "").then(None)
+        .otherwise(pl.col(name).cast(pl.Utf8)).alias(name) for name in given])
     for f in rt.fields:
         if not f.is_input:
             continue
         column = raw[f.name] if f.name in raw.columns else None
-        if column is not None:
-            # Blank cells are missing values, however the file wrote them ("", "  ").
-            column = column.cast(pl.Utf8)
-            column = pl.select(pl.when(column.str.strip_chars() == "").then(None)
-                               .otherwise(column)).to_series().alias(f.name)
         if f.required:
             issue_parts.append(_missing_required(column, f, height))
         if column is None or column.null_count() == height:

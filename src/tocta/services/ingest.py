@@ -9,16 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from tocta.errors import ConfigError
-from tocta.ingest.identity import CONFLICT_LABELS, OccurrenceCounter, classify
+from tocta.ingest.identity import (
+    CONFLICT_LABELS,
+    Classified,
+    OccurrenceCounter,
+    classify,
+    records_gone,
+)
 from tocta.ingest.issues import count_by_code
 from tocta.ingest.mapping import Mapping, load_mapping
-from tocta.ingest.pipeline import PreparedFile, RunLabels, prepare_file
+from tocta.ingest.pipeline import (
+    PreparedFile,
+    RunLabels,
+    empty_run_issues,
+    open_file,
+    prepare_chunk,
+)
 from tocta.schema.model import get_type
 from tocta.schema.types.base import ERROR, WARNING
 from tocta.schema.types.grade import parse_grade
@@ -133,12 +146,20 @@ def _with_conflicts(p: PreparedFile, conflicts: pl.DataFrame
     return issues, quarantine
 
 
+#: rows prepared and written at a time; writing one chunk overlaps preparing the next
+CHUNK_ROWS = 200_000
+
+
 def ingest_files(
     store: Store, files: Sequence[Path], options: IngestOptions,
     progress: Progress | None = None,
     fail_after_batches: int | None = None,
 ) -> IngestResult:
     """Validate ``files`` and store them as one atomic, idempotent run.
+
+    Files are read and their mappings checked first (nothing is written when a mapping does
+    not fit). Rows are then prepared in chunks; while one chunk is written (SQLite and
+    PostgreSQL release Python's lock while they work), the next is validated.
 
     Args:
         store: the open store.
@@ -159,17 +180,16 @@ def ingest_files(
     mapping = options.mapping
     if isinstance(mapping, Path):
         mapping = load_mapping(mapping)
-    counter = OccurrenceCounter.new()
-    prepared: list[PreparedFile] = []
+    opened = []
     for i, path in enumerate(files):
         if progress:
             progress("read", i, len(files))
-        prepared.append(prepare_file(Path(path), rt, mapping, labels, source.source_id, counter))
+        opened.append(open_file(Path(path), rt, mapping, labels))
     if progress:
         progress("read", len(files), len(files))
-    total_rows = sum(p.records.height for p in prepared)
-    written = 0
-    batches = 0
+    total_rows = sum(o.height for o in opened)
+    counter = OccurrenceCounter.new()
+    written = batches = 0
 
     def tick(n: int) -> None:
         nonlocal written, batches
@@ -184,34 +204,51 @@ def ingest_files(
         if writer.get_meta("data_kind") is None:
             writer.set_meta("data_kind", kind)
         run_id = writer.start_run(
-            source.source_id, rt.name, [p.file for p in prepared],
+            source.source_id, rt.name, [o.raw.name for o in opened],
             {"replace": options.replace, "mapping": getattr(mapping, "path", None),
              "grade": options.grade, "tlp": options.tlp}, options.user)
         existing = writer.current_records(rt.name, source.source_id, CONFLICT_LABELS)
-        keys: set[str] = set()
-        for p in prepared:
-            keys.update(p.records["record_key"].to_list())
-        inserted = already = quarantined = 0
-        verdicts = [classify(p.records, existing, options.replace, keys) for p in prepared]
-        superseded_ids = sorted({i for v in verdicts for i in v.supersede_ids})
-        # Supersede first: a corrected record takes the key of the one it replaces.
-        n_superseded = writer.supersede(rt.name, superseded_ids, run_id)
-        all_issues: list[pl.DataFrame] = []
-        for p, verdict in zip(prepared, verdicts, strict=True):
+        tally = _Tally()
+
+        def write(p: PreparedFile, verdict: Classified) -> None:
+            # Supersede first: a corrected record takes the key of the one it replaces.
+            tally.superseded += writer.supersede(rt.name, verdict.supersede_ids, run_id)
             issues, quarantine = _with_conflicts(p, verdict.conflicts)
-            to_insert = p.records.filter(verdict.insert)
-            to_insert = to_insert.with_columns(pl.lit(run_id).alias("ingest_run"))
-            inserted += writer.insert_records(rt.name, to_insert, tick)
-            already += int(verdict.already_present.sum())
-            quarantined += quarantine.height
+            to_insert = p.records.filter(verdict.insert).with_columns(
+                pl.lit(run_id).alias("ingest_run"))
+            tally.inserted += writer.insert_records(rt.name, to_insert, tick)
+            tally.already += int(verdict.already_present.sum())
+            tally.quarantined += quarantine.height
             writer.write_issues(run_id, issues)
             writer.write_quarantine(run_id, quarantine)
-            all_issues.append(issues)
-        issues_all = pl.concat(all_issues) if all_issues else prepared[0].issues
+            tally.issues.append(issues)
+
+        writer.begin_load(rt.name, total_rows)
+        keys: list[pl.Series] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tocta-write") as pool:
+            pending: Future[None] | None = None
+            for o in opened:
+                for start in range(0, max(o.height, 1), CHUNK_ROWS):
+                    p = prepare_chunk(o, start, CHUNK_ROWS, rt, labels, source.source_id,
+                                      counter)
+                    tally.rows_read += p.rows_read
+                    keys.append(p.records["record_key"])
+                    verdict = classify(p.records, existing, options.replace)
+                    if pending is not None:
+                        pending.result()
+                    pending = pool.submit(write, p, verdict)
+            if pending is not None:
+                pending.result()
+        if options.replace:
+            tally.superseded += writer.supersede(
+                rt.name, records_gone(existing, keys), run_id)
+        writer.end_load(rt.name)
+        issues_all = pl.concat(tally.issues) if tally.issues else empty_run_issues()
         by_code = count_by_code(issues_all)
         counts = RunCounts(
-            rows_read=sum(p.rows_read for p in prepared), inserted=inserted,
-            already_present=already, quarantined=quarantined, superseded=n_superseded,
+            rows_read=tally.rows_read, inserted=tally.inserted,
+            already_present=tally.already, quarantined=tally.quarantined,
+            superseded=tally.superseded,
             errors=int((issues_all["level"] == ERROR).sum()),
             warnings=int((issues_all["level"] == WARNING).sum()),
         )
@@ -219,4 +256,14 @@ def ingest_files(
             raise AssertionError(f"counts do not balance: {counts}")
         writer.finish_run(run_id, counts, by_code)
     return IngestResult(run_id, rt.name, source.source_id, counts, issues_all, by_code,
-                        tuple(p.file for p in prepared))
+                        tuple(o.raw.name for o in opened))
+
+
+@dataclass
+class _Tally:
+    rows_read: int = 0
+    inserted: int = 0
+    already: int = 0
+    quarantined: int = 0
+    superseded: int = 0
+    issues: list[pl.DataFrame] = field(default_factory=list)

@@ -105,13 +105,14 @@ def head_revision() -> str:
 
 def _sqlite_events(engine: sa.Engine) -> None:
     # pysqlite's implicit transactions do not cover every statement; take control so that a run
-    # is one real transaction (SQLAlchemy's documented recipe).
+    # is one real transaction (SQLAlchemy's documented recipe). The journal stays SQLite's
+    # default rollback journal: bulk loads write each page once (WAL writes it twice, then
+    # checkpoints). Several concurrent writers and readers belong on PostgreSQL.
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         # 128 MB page cache: bulk loads touch index pages all over the file.

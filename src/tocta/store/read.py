@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import duckdb
 import pyarrow as pa
 import sqlalchemy as sa
 
 from tocta.access.clearance import Clearance, Grants, Labels, allowed
-from tocta.schema.model import get_type
+from tocta.schema.model import RecordType, get_type
 from tocta.schema.types.tlp import strictest_tlp
 from tocta.store.duck import attach_store, connect_duckdb
 from tocta.store.engine import Store
@@ -39,14 +40,12 @@ class RecordSet:
         return self.table.num_rows
 
 
-def _label_combos(conn: sa.Connection, table: sa.Table) -> list[tuple[str, str, str | None,
-                                                                       str | None, int]]:
-    query = sa.select(
-        table.c.source_id, table.c.tlp, table.c.owner_agency, table.c.handling,
-        sa.func.count(),
-    ).where(table.c.superseded_by.is_(None)).group_by(
-        table.c.source_id, table.c.tlp, table.c.owner_agency, table.c.handling)
-    return [tuple(r) for r in conn.execute(query)]  # type: ignore[misc]
+def _label_combos(con: duckdb.DuckDBPyConnection, prefix: str, table: str
+                  ) -> list[tuple[str, str, str | None, str | None, int]]:
+    rows = con.execute(
+        f"SELECT source_id, tlp, owner_agency, handling, count(*) FROM {prefix}.{table} "
+        "WHERE superseded_by IS NULL GROUP BY ALL").fetchall()
+    return [(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
 
 
 def _sql_literal(value: object) -> str:
@@ -84,8 +83,23 @@ def read_records(
     rt = get_type(type_name)
     table = record_table(rt.name)
     with store.engine.connect() as conn:
-        combos = _label_combos(conn, table)
         grants = source_grants(conn)
+    con = connect_duckdb()
+    try:
+        prefix = attach_store(con, store)
+        return _read(con, prefix, rt, table, clearance, grants, countries, country_field,
+                     commodities, years, columns)
+    finally:
+        con.close()
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection, prefix: str, rt: RecordType, table: sa.Table,
+    clearance: Clearance, grants: dict[str, Grants], countries: Iterable[str] | None,
+    country_field: str | None, commodities: Iterable[str] | None,
+    years: tuple[int, int] | None, columns: Iterable[str] | None,
+) -> RecordSet:
+    combos = _label_combos(con, prefix, table.name)
     visible = []
     withheld = 0
     for source_id, tlp, owner, handling, count in combos:
@@ -125,16 +139,11 @@ def read_records(
             select.append(f'from_json("{name}", \'["VARCHAR"]\') AS "{name}"')
         else:
             select.append(f'"{name}"')
-    con = connect_duckdb()
-    try:
-        prefix = attach_store(con, store)
-        sql = (f"SELECT {', '.join(select)} FROM {prefix}.{table.name} "
-               f"WHERE {' AND '.join(where)} ORDER BY id")
-        arrow = con.execute(sql).to_arrow_table()
-        shown = con.execute(
-            f"SELECT DISTINCT source_id, tlp FROM {prefix}.{table.name} "
-            f"WHERE {' AND '.join(where)}").fetchall()
-    finally:
-        con.close()
+    sql = (f"SELECT {', '.join(select)} FROM {prefix}.{table.name} "
+           f"WHERE {' AND '.join(where)} ORDER BY id")
+    arrow = con.execute(sql).to_arrow_table()
+    shown = con.execute(
+        f"SELECT DISTINCT source_id, tlp FROM {prefix}.{table.name} "
+        f"WHERE {' AND '.join(where)}").fetchall()
     return RecordSet(rt.name, arrow, strictest_tlp(t for _, t in shown),
                      tuple(sorted({s for s, _ in shown})), withheld, filters)

@@ -130,15 +130,11 @@ def _record_table(rt: RecordType) -> sa.Table:
     columns += [sa.Column("extra", sa.JSON()), sa.Column("raw", sa.JSON())]
     table = sa.Table(rt.table, metadata, *columns, comment=rt.label)
     current = table.c.superseded_by.is_(None)
-    sa.Index(
-        f"uq_{rt.table}_current_key", table.c.source_id, table.c.record_key, unique=True,
-        sqlite_where=current, postgresql_where=current,
-    )
-    # Label combinations drive every clearance check (store.read). No indexes on country,
-    # commodity or year: analytics scan through DuckDB, which does not use SQLite indexes, and
-    # each index costs every bulk load.
-    sa.Index(f"ix_{rt.table}_labels", table.c.source_id, table.c.tlp, table.c.owner_agency,
-             table.c.handling)
+    # The key hashes the source in, so it is unique across sources. This is the only index:
+    # analytics scan through DuckDB (which does not use SQLite indexes), clearance checks group
+    # label combinations in DuckDB too, and every index costs every bulk load.
+    sa.Index(f"uq_{rt.table}_current_key", table.c.record_key, unique=True,
+             sqlite_where=current, postgresql_where=current)
     return table
 
 

@@ -30,6 +30,8 @@ from tocta.store.runs import RunCounts
 from tocta.store.tables import ingest_issues, quarantine, record_table
 
 Progress = Callable[[int], None]
+#: below this many rows a load keeps the indexes (rebuilding them would cost more)
+BULK_MIN_ROWS = 20_000
 
 
 class RunWriter(Protocol):
@@ -42,8 +44,10 @@ class RunWriter(Protocol):
     def current_records(self, type_name: str, source_id: str,
                         columns: tuple[str, ...]) -> pl.DataFrame: ...
     def supersede(self, type_name: str, ids: list[int], run_id: int) -> int: ...
+    def begin_load(self, type_name: str, rows: int) -> None: ...
     def insert_records(self, type_name: str, frame: pl.DataFrame,
                        progress: Progress | None) -> int: ...
+    def end_load(self, type_name: str) -> None: ...
     def write_issues(self, run_id: int, issues: pl.DataFrame) -> None: ...
     def write_quarantine(self, run_id: int, rows: pl.DataFrame) -> None: ...
     def finish_run(self, run_id: int, counts: RunCounts,
@@ -76,9 +80,15 @@ class SqlRunWriter:
     def supersede(self, type_name: str, ids: list[int], run_id: int) -> int:
         return store_records.supersede(self.conn, type_name, ids, run_id)
 
+    def begin_load(self, type_name: str, rows: int) -> None:
+        """PostgreSQL keeps its indexes: COPY maintains them well enough."""
+
     def insert_records(self, type_name: str, frame: pl.DataFrame,
                        progress: Progress | None) -> int:
         return store_records.insert_frame(self.conn, record_table(type_name), frame, progress)
+
+    def end_load(self, type_name: str) -> None:
+        """Nothing to rebuild."""
 
     def write_issues(self, run_id: int, issues: pl.DataFrame) -> None:
         store_runs.write_issues(self.conn, run_id, issues)
@@ -100,6 +110,7 @@ class SqliteRunWriter:
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
+        self.dropped: list[sa.Index] = []
 
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         self.cursor.execute(sql, params) if params else self.cursor.execute(sql)
@@ -159,20 +170,27 @@ class SqliteRunWriter:
                 progress(chunk.height)
         return frame.height
 
+    def begin_load(self, type_name: str, rows: int) -> None:
+        """Drop the table's indexes when the load is at least as large as the table."""
+        table = record_table(type_name)
+        existing = int(self._one(f'SELECT coalesce(max(id), 0) FROM "{table.name}"') or 0)
+        if rows >= max(BULK_MIN_ROWS, existing):
+            self.dropped = list(table.indexes)
+            for index in self.dropped:
+                self.cursor.execute(f'DROP INDEX "{index.name}"')
+
     def insert_records(self, type_name: str, frame: pl.DataFrame,
                        progress: Progress | None) -> int:
         if frame.height == 0:
             return 0
-        table = record_table(type_name)
-        existing = int(self._one(f'SELECT coalesce(max(id), 0) FROM "{table.name}"') or 0)
-        rebuild = list(table.indexes) if frame.height >= max(20_000, existing) else []
-        for index in rebuild:
-            self.cursor.execute(f'DROP INDEX "{index.name}"')
-        n = self._ingest(table, frame, progress)
-        for index in rebuild:
+        return self._ingest(record_table(type_name), frame, progress)
+
+    def end_load(self, type_name: str) -> None:
+        """Rebuild dropped indexes (the unique index checks every key once, here)."""
+        for index in self.dropped:
             self.cursor.execute(str(CreateIndex(index).compile(
                 dialect=sqlite_dialect.dialect())))
-        return n
+        self.dropped = []
 
     def write_issues(self, run_id: int, issues: pl.DataFrame) -> None:
         if issues.height:

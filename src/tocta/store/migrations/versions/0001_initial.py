@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 05:29:09.451632
+Create Date: 2026-11-24 05:35:15.025594
 """
 from alembic import op
 import sqlalchemy as sa
@@ -51,8 +51,7 @@ def upgrade() -> None:
     comment='Country indicator'
     )
     with op.batch_alter_table('indicator', schema=None) as batch_op:
-        batch_op.create_index('ix_indicator_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('uq_indicator_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
+        batch_op.create_index('uq_indicator_current_key', ['record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('intervention',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -89,8 +88,7 @@ def upgrade() -> None:
     comment='Intervention'
     )
     with op.batch_alter_table('intervention', schema=None) as batch_op:
-        batch_op.create_index('ix_intervention_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('uq_intervention_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
+        batch_op.create_index('uq_intervention_current_key', ['record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('market_estimate',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -132,8 +130,7 @@ def upgrade() -> None:
     comment='Market estimate'
     )
     with op.batch_alter_table('market_estimate', schema=None) as batch_op:
-        batch_op.create_index('ix_market_estimate_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('uq_market_estimate_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
+        batch_op.create_index('uq_market_estimate_current_key', ['record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('price_observation',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -179,8 +176,7 @@ def upgrade() -> None:
     comment='Price observation'
     )
     with op.batch_alter_table('price_observation', schema=None) as batch_op:
-        batch_op.create_index('ix_price_observation_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('uq_price_observation_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
+        batch_op.create_index('uq_price_observation_current_key', ['record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('seizure',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -228,8 +224,7 @@ def upgrade() -> None:
     comment='Seizure'
     )
     with op.batch_alter_table('seizure', schema=None) as batch_op:
-        batch_op.create_index('ix_seizure_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('uq_seizure_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
+        batch_op.create_index('uq_seizure_current_key', ['record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('seizure_total',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -270,8 +265,7 @@ def upgrade() -> None:
     comment='Annual seizure total'
     )
     with op.batch_alter_table('seizure_total', schema=None) as batch_op:
-        batch_op.create_index('ix_seizure_total_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('uq_seizure_total_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
+        batch_op.create_index('uq_seizure_total_current_key', ['record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('sources',
     sa.Column('source_id', sa.String(length=200), nullable=False),
@@ -333,8 +327,7 @@ def upgrade() -> None:
     comment='Trade record'
     )
     with op.batch_alter_table('trade_record', schema=None) as batch_op:
-        batch_op.create_index('ix_trade_record_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('uq_trade_record_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
+        batch_op.create_index('uq_trade_record_current_key', ['record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('transfer',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -374,8 +367,7 @@ def upgrade() -> None:
     comment='Money transfer'
     )
     with op.batch_alter_table('transfer', schema=None) as batch_op:
-        batch_op.create_index('ix_transfer_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('uq_transfer_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
+        batch_op.create_index('uq_transfer_current_key', ['record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('victim_count',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -411,8 +403,7 @@ def upgrade() -> None:
     comment='Victim count'
     )
     with op.batch_alter_table('victim_count', schema=None) as batch_op:
-        batch_op.create_index('ix_victim_count_labels', ['source_id', 'tlp', 'owner_agency', 'handling'], unique=False)
-        batch_op.create_index('uq_victim_count_current_key', ['source_id', 'record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
+        batch_op.create_index('uq_victim_count_current_key', ['record_key'], unique=True, sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
 
     op.create_table('grants',
     sa.Column('grant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -492,49 +483,40 @@ def downgrade() -> None:
     op.drop_table('grants')
     with op.batch_alter_table('victim_count', schema=None) as batch_op:
         batch_op.drop_index('uq_victim_count_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_victim_count_labels')
 
     op.drop_table('victim_count')
     with op.batch_alter_table('transfer', schema=None) as batch_op:
         batch_op.drop_index('uq_transfer_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_transfer_labels')
 
     op.drop_table('transfer')
     with op.batch_alter_table('trade_record', schema=None) as batch_op:
         batch_op.drop_index('uq_trade_record_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_trade_record_labels')
 
     op.drop_table('trade_record')
     op.drop_table('store_meta')
     op.drop_table('sources')
     with op.batch_alter_table('seizure_total', schema=None) as batch_op:
         batch_op.drop_index('uq_seizure_total_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_seizure_total_labels')
 
     op.drop_table('seizure_total')
     with op.batch_alter_table('seizure', schema=None) as batch_op:
         batch_op.drop_index('uq_seizure_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_seizure_labels')
 
     op.drop_table('seizure')
     with op.batch_alter_table('price_observation', schema=None) as batch_op:
         batch_op.drop_index('uq_price_observation_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_price_observation_labels')
 
     op.drop_table('price_observation')
     with op.batch_alter_table('market_estimate', schema=None) as batch_op:
         batch_op.drop_index('uq_market_estimate_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_market_estimate_labels')
 
     op.drop_table('market_estimate')
     with op.batch_alter_table('intervention', schema=None) as batch_op:
         batch_op.drop_index('uq_intervention_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_intervention_labels')
 
     op.drop_table('intervention')
     with op.batch_alter_table('indicator', schema=None) as batch_op:
         batch_op.drop_index('uq_indicator_current_key', sqlite_where=sa.text('superseded_by IS NULL'), postgresql_where=sa.text('superseded_by IS NULL'))
-        batch_op.drop_index('ix_indicator_labels')
 
     op.drop_table('indicator')
     # ### end Alembic commands ###
