@@ -211,6 +211,7 @@ def _read_csv_slow(path: Path, delimiter: str, encoding: str, header_row: int) -
 def read_xlsx(path: Path, options: dict[str, Any] | None = None) -> RawTable:
     """Read one sheet of an Excel workbook; error cells (#VALUE!, #REF!) become issues."""
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     options = options or {}
     header_row = int(options.get("header_row", 1))
@@ -234,28 +235,28 @@ def read_xlsx(path: Path, options: dict[str, Any] | None = None) -> RawTable:
     data: list[list[str | None]] = []
     numbers: list[int] = []
     problems: list[pl.DataFrame] = []
-    for cells in row_iter:
+    for offset, cells in enumerate(row_iter, start=1):
         values: list[str | None] = []
-        row_number = cells[0].row if cells else None
+        row_number = header_row + offset
+        problems_before = len(problems)
         for i in range(len(header)):
             cell = cells[i] if i < len(cells) else None
             if cell is None or cell.value is None:
                 values.append(None)
                 continue
             if cell.data_type == "e":
+                where = f"{get_column_letter(i + 1)}{row_number}"
                 problems.append(_one_issue(
                     len(data), header[i], "broken_cell", ERROR,
-                    f"cell {cell.coordinate} holds the Excel error {cell.value}", str(cell.value),
+                    f"cell {where} holds the Excel error {cell.value}", str(cell.value),
                 ))
                 values.append(None)
                 continue
             values.append(_stringify(cell.value))
-        if not any(v is not None for v in values) and not any(
-            p["row"][0] == len(data) for p in problems[-len(header):]
-        ):
-            continue
+        if not any(v is not None for v in values) and len(problems) == problems_before:
+            continue  # an empty row (a broken cell alone still makes a row)
         data.append(values)
-        numbers.append(row_number or (header_row + len(data)))
+        numbers.append(row_number)
     workbook.close()
     issues = pl.concat(problems) if problems else empty_issues()
     return RawTable(path, _frame_from_rows(header, data),

@@ -48,6 +48,10 @@ def _label_combos(con: duckdb.DuckDBPyConnection, prefix: str, table: str
     return [(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
 
 
+_DUCK_TYPES = {"number": "DOUBLE", "fraction": "DOUBLE", "integer": "BIGINT", "year": "BIGINT",
+               "boolean": "BOOLEAN"}
+
+
 def _sql_literal(value: object) -> str:
     if value is None:
         return "NULL"
@@ -137,6 +141,9 @@ def _read(
         f = next((x for x in rt.fields if x.name == name), None)
         if f is not None and f.multiple:
             select.append(f'from_json("{name}", \'["VARCHAR"]\') AS "{name}"')
+        elif f is not None:
+            # Both backends give the same Arrow types (SQLite stores booleans as integers).
+            select.append(f'CAST("{name}" AS {_DUCK_TYPES.get(f.type, "VARCHAR")}) AS "{name}"')
         else:
             select.append(f'"{name}"')
     sql = (f"SELECT {', '.join(select)} FROM {prefix}.{table.name} "

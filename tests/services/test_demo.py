@@ -1,0 +1,47 @@
+"""`tocta demo` (what `make demo` runs): real work, real numbers, idempotent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tocta.services.demo import run_demo
+
+
+def test_demo_ingests_real_data_and_is_idempotent(tmp_path: Path) -> None:
+    summary = run_demo(tmp_path, "test")
+    store = summary["store"]
+    assert store["data_kind"] == "real"
+    types = store["record_types"]
+    assert types["SeizureTotal"]["records"] == 10_941
+    assert types["Indicator"]["records"] > 60_000
+    assert set(types["SeizureTotal"]["by_tlp"]) == {"CLEAR"}
+    top = summary["highlights"]["cocaine_seizures_2022_top10_tonnes"]
+    assert top[0]["country"] == "COL" and 500 < top[0]["tonnes"] < 1000
+    levels = {r["market_level"]: r for r in summary["highlights"]["cocaine_prices_2022_usd_per_kg"]}
+    # Retail cocaine is dearer than wholesale (UNODC WDR 2024 prices, current US$ per kg).
+    assert levels["retail"]["median_usd_per_kg"] > levels["wholesale"]["median_usd_per_kg"]
+    written = json.loads((tmp_path / "summary.json").read_text())
+    assert written["store"]["record_types"]["TradeRecord"]["records"] == 1307
+    again = run_demo(tmp_path, "test")
+    assert all(r["inserted"] == 0 for r in again["runs"])
+    assert sum(r["already_present"] for r in again["runs"]) == sum(
+        r["inserted"] for r in summary["runs"])
+
+
+def test_demo_refuses_to_mix_with_synthetic_data(tmp_path: Path) -> None:
+    from tests.conftest import seizure, write_csv
+    from tocta.errors import ConfigError
+    from tocta.services.ingest import IngestOptions, ingest_files
+    from tocta.services.sources import add_source
+    from tocta.store.engine import open_store
+
+    store = open_store(str(tmp_path / "tocta-real.db"))
+    add_source(store, "SIM/world-1", grade="admiralty:B2", tlp="CLEAR", synthetic=True)
+    ingest_files(store, [write_csv(tmp_path / "s.csv", [seizure()])],
+                 IngestOptions(record_type="Seizure", source_id="SIM/world-1"))
+    store.dispose()
+    with pytest.raises(ConfigError, match="never share a store"):
+        run_demo(tmp_path, "test")
