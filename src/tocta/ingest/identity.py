@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import polars as pl
+import polars_hash as plh
 
 from tocta.schema.model import LABEL_FIELDS, RecordType
 
@@ -21,15 +21,14 @@ CONFLICT_LABELS = ("grade_scheme", "source_reliability", "info_credibility", "tl
                    "handling", "owner_agency")
 
 
-def md5_hex(texts: pl.Series) -> pl.Series:
-    """MD5 (hex) of each string, computed by DuckDB: vectorized, stable across versions."""
-    con = duckdb.connect()
-    try:
-        con.register("texts", pl.DataFrame({"t": texts.fill_null("")}))
-        hashed = con.execute("SELECT md5(t) AS h FROM texts").pl()
-    finally:
-        con.close()
-    return hashed["h"].cast(pl.Utf8)
+def digest(texts: pl.Series) -> pl.Series:
+    """BLAKE3 of each string, first 128 bits as 32 hex characters.
+
+    A cryptographic hash with a fixed specification, so keys stay the same across library
+    versions (polars' own ``hash`` does not promise that), computed in Rust by polars-hash.
+    """
+    frame = pl.DataFrame({"t": texts.fill_null("")})
+    return frame.select(plh.col("t").chash.blake3().str.slice(0, 32))["t"]
 
 
 def content_hashes(rt: RecordType, records: pl.DataFrame) -> pl.Series:
@@ -43,7 +42,7 @@ def content_hashes(rt: RecordType, records: pl.DataFrame) -> pl.Series:
             column = column.list.join(";")
         parts.append(column.cast(pl.Utf8).fill_null("\x00"))
     joined = records.select(pl.concat_str(parts, separator="\x1f").alias("c"))["c"]
-    return md5_hex(joined).alias("content_hash")
+    return digest(joined).alias("content_hash")
 
 
 @dataclass
@@ -87,7 +86,7 @@ def record_keys(source_id: str, record_ids: pl.Series | None, hashes: pl.Series,
         ).to_series()
     else:
         basis = by_content
-    return md5_hex(source_id + "\x1e" + basis).alias("record_key")
+    return digest(source_id + "\x1e" + basis).alias("record_key")
 
 
 @dataclass
@@ -161,4 +160,4 @@ def records_gone(existing: pl.DataFrame, submitted: list[pl.Series]) -> list[int
 
 
 __all__ = ["CONFLICT_LABELS", "LABEL_FIELDS", "Classified", "OccurrenceCounter", "classify",
-           "content_hashes", "md5_hex", "record_keys", "records_gone"]
+           "content_hashes", "digest", "record_keys", "records_gone"]

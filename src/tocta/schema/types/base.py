@@ -89,27 +89,36 @@ def clean_by_distinct(
     """
     distinct = raw.drop_nulls().unique(maintain_order=True)
     verdicts = [judge(v) for v in distinct.to_list()]
-    lookup_cols: dict[str, pl.Series] = {
-        "__raw": distinct,
-        "__value": pl.Series([v.value for v in verdicts], dtype=dtype),
-        "__code": pl.Series([v.code for v in verdicts], dtype=pl.Utf8),
-        "__level": pl.Series([v.level for v in verdicts], dtype=pl.Utf8),
-        "__message": pl.Series([v.message for v in verdicts], dtype=pl.Utf8),
-    }
-    for name in extra_names:
-        lookup_cols[f"__x_{name}"] = pl.Series(
-            [v.extra.get(name) for v in verdicts], dtype=pl.Utf8
+    values = raw.replace_strict(
+        distinct, pl.Series([v.value for v in verdicts], dtype=dtype), default=None,
+        return_dtype=dtype,
+    ).alias(field_name)
+    flagged = [(d, v) for d, v in zip(distinct.to_list(), verdicts, strict=True) if v.code]
+    issues = empty_issues()
+    if flagged:
+        keys = pl.Series([d for d, _ in flagged], dtype=pl.Utf8)
+        codes = raw.replace_strict(keys, pl.Series([v.code for _, v in flagged]), default=None,
+                                   return_dtype=pl.Utf8)
+        mask = codes.is_not_null()
+        rows = pl.int_range(len(raw), eager=True, dtype=pl.Int64).filter(mask)
+        bad = raw.filter(mask)
+        issues = issues_frame(
+            rows, field_name, codes.filter(mask),
+            bad.replace_strict(keys, pl.Series([v.level for _, v in flagged]),
+                               return_dtype=pl.Utf8),
+            bad.replace_strict(keys, pl.Series([v.message for _, v in flagged], dtype=pl.Utf8),
+                               return_dtype=pl.Utf8),
+            bad,
         )
-    lookup = pl.DataFrame(lookup_cols)
-    frame = pl.DataFrame({"__raw": raw}).with_row_index("__row")
-    joined = frame.join(lookup, on="__raw", how="left", maintain_order="left")
-    flagged = joined.filter(pl.col("__code").is_not_null())
-    issues = issues_frame(
-        flagged["__row"], field_name, flagged["__code"], flagged["__level"],
-        flagged["__message"], flagged["__raw"],
-    )
-    extras = {name: joined[f"__x_{name}"] for name in extra_names}
-    return Cleaned(joined["__value"].alias(field_name), issues, extras)
+    extras = {}
+    for name in extra_names:
+        found = [v.extra.get(name) for v in verdicts]
+        if any(x is not None for x in found):
+            extras[name] = raw.replace_strict(distinct, pl.Series(found, dtype=pl.Utf8),
+                                              default=None, return_dtype=pl.Utf8)
+        else:
+            extras[name] = pl.Series(name, [None] * len(raw), dtype=pl.Utf8)
+    return Cleaned(values, issues, extras)
 
 
 class ValueType:
