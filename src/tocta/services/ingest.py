@@ -223,7 +223,6 @@ def ingest_files(
             writer.write_quarantine(run_id, quarantine)
             tally.issues.append(issues)
 
-        writer.begin_load(rt.name, total_rows)
         keys: list[pl.Series] = []
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tocta-write") as pool:
             pending: Future[None] | None = None
@@ -242,7 +241,6 @@ def ingest_files(
         if options.replace:
             tally.superseded += writer.supersede(
                 rt.name, records_gone(existing, keys), run_id)
-        writer.end_load(rt.name)
         issues_all = pl.concat(tally.issues) if tally.issues else empty_run_issues()
         by_code = count_by_code(issues_all)
         counts = RunCounts(

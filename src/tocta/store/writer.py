@@ -2,9 +2,7 @@
 
 * PostgreSQL: SQLAlchemy Core on one connection, records by ``COPY``.
 * SQLite: one ADBC connection (``adbc-driver-sqlite``) that binds Arrow columns in C — several
-  times faster than Python ``executemany`` — inside ``BEGIN IMMEDIATE`` … ``COMMIT``. A load at
-  least as large as the table drops the table's indexes and rebuilds them before the commit
-  (SQLite DDL is transactional, so a failure restores them with everything else).
+  times faster than Python ``executemany`` — inside ``BEGIN IMMEDIATE`` … ``COMMIT``.
 
 Either way the run is atomic: an exception or Ctrl-C anywhere inside ``run_transaction`` leaves
 the store exactly as it was.
@@ -20,8 +18,6 @@ from typing import Any, Protocol
 
 import polars as pl
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.schema import CreateIndex
 
 from tocta.store import records as store_records
 from tocta.store import runs as store_runs
@@ -30,8 +26,6 @@ from tocta.store.runs import RunCounts
 from tocta.store.tables import ingest_issues, quarantine, record_table
 
 Progress = Callable[[int], None]
-#: below this many rows a load keeps the indexes (rebuilding them would cost more)
-BULK_MIN_ROWS = 20_000
 
 
 class RunWriter(Protocol):
@@ -44,10 +38,8 @@ class RunWriter(Protocol):
     def current_records(self, type_name: str, source_id: str,
                         columns: tuple[str, ...]) -> pl.DataFrame: ...
     def supersede(self, type_name: str, ids: list[int], run_id: int) -> int: ...
-    def begin_load(self, type_name: str, rows: int) -> None: ...
     def insert_records(self, type_name: str, frame: pl.DataFrame,
                        progress: Progress | None) -> int: ...
-    def end_load(self, type_name: str) -> None: ...
     def write_issues(self, run_id: int, issues: pl.DataFrame) -> None: ...
     def write_quarantine(self, run_id: int, rows: pl.DataFrame) -> None: ...
     def finish_run(self, run_id: int, counts: RunCounts,
@@ -80,15 +72,9 @@ class SqlRunWriter:
     def supersede(self, type_name: str, ids: list[int], run_id: int) -> int:
         return store_records.supersede(self.conn, type_name, ids, run_id)
 
-    def begin_load(self, type_name: str, rows: int) -> None:
-        """PostgreSQL keeps its indexes: COPY maintains them well enough."""
-
     def insert_records(self, type_name: str, frame: pl.DataFrame,
                        progress: Progress | None) -> int:
         return store_records.insert_frame(self.conn, record_table(type_name), frame, progress)
-
-    def end_load(self, type_name: str) -> None:
-        """Nothing to rebuild."""
 
     def write_issues(self, run_id: int, issues: pl.DataFrame) -> None:
         store_runs.write_issues(self.conn, run_id, issues)
@@ -110,7 +96,6 @@ class SqliteRunWriter:
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
-        self.dropped: list[sa.Index] = []
 
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         self.cursor.execute(sql, params) if params else self.cursor.execute(sql)
@@ -170,27 +155,14 @@ class SqliteRunWriter:
                 progress(chunk.height)
         return frame.height
 
-    def begin_load(self, type_name: str, rows: int) -> None:
-        """Drop the table's indexes when the load is at least as large as the table."""
-        table = record_table(type_name)
-        existing = int(self._one(f'SELECT coalesce(max(id), 0) FROM "{table.name}"') or 0)
-        if rows >= max(BULK_MIN_ROWS, existing):
-            self.dropped = list(table.indexes)
-            for index in self.dropped:
-                self.cursor.execute(f'DROP INDEX "{index.name}"')
-
     def insert_records(self, type_name: str, frame: pl.DataFrame,
                        progress: Progress | None) -> int:
         if frame.height == 0:
             return 0
+        # The unique index is kept and grows as rows arrive: the writer thread runs alongside
+        # validation of the next chunk, so its cost is mostly hidden, whereas dropping and
+        # rebuilding it would add a serial pass over the whole table at the end.
         return self._ingest(record_table(type_name), frame, progress)
-
-    def end_load(self, type_name: str) -> None:
-        """Rebuild dropped indexes (the unique index checks every key once, here)."""
-        for index in self.dropped:
-            self.cursor.execute(str(CreateIndex(index).compile(
-                dialect=sqlite_dialect.dialect())))
-        self.dropped = []
 
     def write_issues(self, run_id: int, issues: pl.DataFrame) -> None:
         if issues.height:
