@@ -74,6 +74,19 @@ def main() -> None:
     wgi_frame = wgi.frame.with_columns(
         [pl.col(c).cast(pl.Float64).round(4).cast(pl.Utf8) for c in numeric])
     write_gz(wgi_frame, "wgi_2023_long.csv.gz")
+    # Reference for the simulator: the latest rule-of-law estimate per ISO country.
+    rol = (wgi_frame.filter((pl.col("indicator") == "wgi_rule_of_law")
+                            & pl.col("value").is_not_null())
+           .with_columns(pl.col("year").cast(pl.Int64))
+           .sort("year").group_by("code").last())
+    matches = resolve_countries(rol["code"].to_list())
+    rol = rol.with_columns(pl.col("code").replace_strict(
+        {c: m.code for c, m in matches.items()}, default=None).alias("iso3"))
+    rol = rol.filter(pl.col("iso3").is_not_null()).select(
+        "iso3", "year", pl.col("value").alias("rule_of_law")).sort("iso3")
+    reference = ROOT / "src" / "tocta" / "reference" / "data" / "wgi_rule_of_law.csv"
+    rol.write_csv(reference)
+    print(f"wgi_rule_of_law.csv: {rol.height} countries")
     population = pl.read_csv(shared / "population-worldbank" / "population.csv",
                              infer_schema=False)
     codes = population["Country Code"].unique().to_list()
