@@ -7,7 +7,7 @@ import sys
 import typer
 
 from tocta import __version__
-from tocta.cli import commands_data, commands_reference, commands_store
+from tocta.cli import commands_data, commands_reference, commands_simulate, commands_store
 from tocta.cli.console import err
 from tocta.errors import TocError
 
@@ -45,6 +45,7 @@ def root(
 commands_store.register(app)
 commands_data.register(app)
 commands_reference.register(app)
+commands_simulate.register(app)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ ISSUE_CODES: dict[str, str] = {
     "missing_required": "A required field is empty.",
     "not_a_number": "The value is not a number (units belong in their own column).",
     "decimal_comma": "A decimal comma was read as a decimal point (warning).",
+    "nan_value": "'NaN' was read as a missing value (information).",
     "negative_value": "The value is below zero where it cannot be.",
     "out_of_range": "The value is outside its allowed range.",
     "not_an_integer": "A whole number was expected.",

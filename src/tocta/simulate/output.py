@@ -11,6 +11,7 @@ XLSX with fixed timestamps.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,11 @@ def write_xlsx(frame: pl.DataFrame, path: Path, sheet: str = "data") -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for info in sorted(source.infolist(), key=lambda i: i.filename):
             data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps the save time into the document properties.
+                data = re.sub(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>",
+                              rb"<dcterms:modified\1>2000-01-01T00:00:00Z</dcterms:modified>",
+                              data)
             fixed_info = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             fixed_info.compress_type = zipfile.ZIP_DEFLATED
             fixed_info.external_attr = 0o644 << 16

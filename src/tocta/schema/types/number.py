@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from tocta.schema.types.base import (
     ERROR,
+    INFO,
     WARNING,
     Cleaned,
     ValueType,
@@ -106,9 +107,26 @@ class NumberType(ValueType):
     def _parse(self, raw: pl.Series, spec: Any) -> Cleaned:
         stripped = raw.str.strip_chars()
         fast = stripped.cast(pl.Float64, strict=False)
-        failed = fast.is_null() & stripped.is_not_null() & (stripped.str.len_chars() > 0)
+        # "NaN" is how many exports write an empty number: a missing value, said so.
+        nan = fast.is_nan().fill_null(False)
+        infinite = fast.is_infinite().fill_null(False)
+        flagged = nan | infinite
+        notes = empty_issues()
+        if flagged.any():
+            rows = pl.int_range(len(raw), eager=True, dtype=pl.Int64).filter(flagged)
+            codes = pl.Series(["nan_value" if x else "not_a_number"
+                               for x in nan.filter(flagged).to_list()], dtype=pl.Utf8)
+            notes = issues_frame(
+                rows, spec.name, codes,
+                codes.replace_strict({"nan_value": INFO}, default=ERROR, return_dtype=pl.Utf8),
+                codes.replace_strict({"nan_value": "NaN read as a missing value"},
+                                     default="not a finite number", return_dtype=pl.Utf8),
+                raw.filter(flagged))
+            fast = pl.select(pl.when(flagged).then(None).otherwise(fast)).to_series()
+        failed = fast.is_null() & ~flagged & stripped.is_not_null() & (
+            stripped.str.len_chars() > 0)
         if not failed.any():
-            return Cleaned(fast.alias(spec.name), empty_issues())
+            return Cleaned(fast.alias(spec.name), notes)
         slow = clean_by_distinct(
             pl.select(pl.when(failed).then(stripped).otherwise(None)).to_series(),
             spec.name, parse_number, pl.Float64,
@@ -116,15 +134,11 @@ class NumberType(ValueType):
         values = pl.select(
             pl.when(failed).then(slow.values).otherwise(fast)
         ).to_series().alias(spec.name)
-        return Cleaned(values, slow.issues)
+        return Cleaned(values, pl.concat([notes, slow.issues]))
 
     def clean(self, raw: pl.Series, spec: Any, ctx: Any) -> Cleaned:
         parsed = self._parse(raw, spec)
-        values = parsed.values
-        bad_inf = values.is_infinite().fill_null(False) | values.is_nan().fill_null(False)
-        if bad_inf.any():
-            values = pl.select(pl.when(bad_inf).then(None).otherwise(values)).to_series()
-        values, range_issues = _range_issues(values, spec)
+        values, range_issues = _range_issues(parsed.values, spec)
         return Cleaned(values.alias(spec.name), pl.concat([parsed.issues, range_issues]))
 
 

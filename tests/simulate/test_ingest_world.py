@@ -1,0 +1,51 @@
+"""Every record file of a simulated world ingests, with exactly the planted bad rows quarantined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tocta.errors import ConfigError
+from tocta.services.simulate import ingest_world
+from tocta.simulate.run import simulate_world
+from tocta.simulate.scenario import load_scenario
+from tocta.store.engine import open_store
+
+
+@pytest.mark.parametrize("name", ["west-africa-cocaine", "people-smuggling-mediterranean"])
+def test_world_ingests_with_exactly_the_planted_bad_rows_quarantined(tmp_path: Path,
+                                                                      name: str) -> None:
+    world = tmp_path / "w"
+    simulate_world(load_scenario(name), 3, world, scale=0.3, actors=False)
+    store = open_store(str(tmp_path / "sim.db"))
+    results = ingest_world(store, world)
+    assert {e["record_type"] for e, _ in results} >= {
+        "Seizure", "PriceObservation", "MarketEstimate", "Intervention", "Indicator"}
+    planted = quarantined = 0
+    for entry, result in results:
+        c = result.counts
+        assert c.quarantined == entry["bad_rows"], (entry["path"], result.issues_by_code)
+        assert c.rows_read == entry["rows"]
+        planted += entry["bad_rows"]
+        quarantined += c.quarantined
+        errors = {k for k, v in result.issues_by_code.items() if v["level"] == "error"}
+        assert errors <= {"invalid_date", "negative_value", "unknown_country",
+                          "unknown_commodity"}, (entry["path"], errors)
+    assert planted == quarantined > 0
+    assert store.get_meta("data_kind") == "synthetic"
+
+
+def test_a_real_store_refuses_a_simulated_world(tmp_path: Path) -> None:
+    from tests.conftest import seizure, write_csv
+    from tocta.services.ingest import IngestOptions, ingest_files
+    from tocta.services.sources import add_source
+
+    store = open_store(str(tmp_path / "real.db"))
+    add_source(store, "NCB/x", grade="admiralty:B2", tlp="GREEN")
+    ingest_files(store, [write_csv(tmp_path / "s.csv", [seizure()])],
+                 IngestOptions(record_type="Seizure", source_id="NCB/x"))
+    world = tmp_path / "w"
+    simulate_world(load_scenario("wildlife-ivory"), 1, world, scale=0.1, actors=False)
+    with pytest.raises(ConfigError, match="never share a store"):
+        ingest_world(store, world)
