@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -33,7 +34,7 @@ def simulate(
     from tocta.simulate.scenario import load_scenario, shipped_scenarios
 
     if list_:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for name, path in sorted(shipped_scenarios().items()):
             s = load_scenario(path)
             rows.append({"name": name, "years": list(s.years),
