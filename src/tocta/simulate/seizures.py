@@ -171,14 +171,23 @@ def _records(
     dates = (np.datetime64(f"{year}-01-01") + day.astype("timedelta64[D]")).astype(str)
     unit, quantity, purity = _quantities(commodity, size, rng, commodities)
     form_idx = rng.random(n)
-    written = np.array([forms[c][int(f * len(forms[c]))] for c, f in
-                        zip(commodity, form_idx, strict=True)], dtype=object) if n else \
-        np.array([], dtype=object)
-    places = {(c, m): _place(c, m) for c, m in set(zip(country, mode, strict=True))}
-    place = np.array([places[(c, m)][0] for c, m in zip(country, mode, strict=True)],
-                     dtype=object)
-    lat = np.array([places[(c, m)][1] for c, m in zip(country, mode, strict=True)])
-    lon = np.array([places[(c, m)][2] for c, m in zip(country, mode, strict=True)])
+    written = np.empty(n, dtype=object)
+    for cid in np.unique(commodity):
+        mask = commodity == cid
+        options = np.array(forms[cid], dtype=object)
+        written[mask] = options[(form_idx[mask] * len(options)).astype(int)]
+    keys = pl.DataFrame({"country": country.tolist(), "mode": mode.tolist()},
+                        schema={"country": pl.Utf8, "mode": pl.Utf8})
+    distinct = keys.unique(maintain_order=True)
+    found = [_place(c, m) for c, m in distinct.iter_rows()]
+    table = distinct.with_columns(
+        pl.Series("place", [f[0] for f in found], dtype=pl.Utf8),
+        pl.Series("plat", [f[1] for f in found], dtype=pl.Float64),
+        pl.Series("plon", [f[2] for f in found], dtype=pl.Float64))
+    placed = keys.join(table, on=["country", "mode"], how="left", maintain_order="left")
+    place = placed["place"].to_numpy()
+    lat = placed["plat"].to_numpy()
+    lon = placed["plon"].to_numpy()
     def text(values: np.ndarray) -> pl.Series:
         return pl.Series(values.tolist(), dtype=pl.Utf8)
 
@@ -238,21 +247,17 @@ def _quantities(commodity: np.ndarray, size: np.ndarray, rng: np.random.Generato
 def _attach_entities(frame: pl.DataFrame, couriers: pl.DataFrame | None, year: int,
                      rng: np.random.Generator, scenario: Scenario) -> pl.DataFrame:
     """A few records name the courier entity an agency holds (seizure ↔ FtM link)."""
-    empty = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias("entity_ids"))
-    if couriers is None or couriers.height == 0 or frame.height == 0:
-        return empty
-    rate = float(scenario.actors.get("courier_seizure_link_rate", 0.05))
-    pool = couriers.filter(pl.col("year") == year)
-    if pool.height == 0:
-        return empty
-    by_agency = {a: g["entity_id"].to_list()
-                 for a, g in pool.group_by("agency", maintain_order=True)}
-    agencies = frame["agency"].to_list()
-    draw = rng.random(frame.height)
-    pick = rng.random(frame.height)
-    ids: list[str | None] = []
-    for agency, d, p in zip(agencies, draw, pick, strict=True):
-        key = agency[0] if isinstance(agency, tuple) else agency
-        options = by_agency.get(key)
-        ids.append(options[int(p * len(options))] if options and d < rate else None)
-    return frame.with_columns(pl.Series("entity_ids", ids, dtype=pl.Utf8))
+    ids = np.full(frame.height, None, dtype=object)
+    if couriers is not None and couriers.height and frame.height:
+        rate = float(scenario.actors.get("courier_seizure_link_rate", 0.05))
+        pool = couriers.filter(pl.col("year") == year)
+        by_agency = {str(a[0]): g["entity_id"].to_list()
+                     for a, g in pool.group_by("agency", maintain_order=True)}
+        chosen = np.flatnonzero(rng.random(frame.height) < rate)
+        picks = rng.random(len(chosen))
+        agencies = frame["agency"].gather(chosen).to_list() if len(chosen) else []
+        for row, agency, pick in zip(chosen, agencies, picks, strict=True):
+            options = by_agency.get(agency)
+            if options:
+                ids[row] = options[int(pick * len(options))]
+    return frame.with_columns(pl.Series("entity_ids", ids.tolist(), dtype=pl.Utf8))
