@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 from followthemoney import model
-from followthemoney.util import make_entity_id
 
 from tocta.errors import NotFoundError
 from tocta.reference.commodities import get_commodity
@@ -18,6 +17,7 @@ from tocta.simulate.actor_holdings import city_names, legal_forms, lexicon
 from tocta.simulate.actor_links import write_links
 from tocta.simulate.actor_people import true_name
 from tocta.simulate.context import ActorContext
+from tocta.simulate.ftm_lines import entity_id
 from tocta.simulate.name_variants import (
     STYLES,
     NoiseRates,
@@ -83,7 +83,7 @@ class EntityWriter:
         self.rows: list[dict[str, Any]] = []
 
     def eid(self, agency: str, true_id: str) -> str:
-        return str(make_entity_id(self.salt, agency, true_id))
+        return entity_id(self.salt, agency, true_id)
 
     def add_row(self, agency: str, schema: str, true_id: str, props: dict[str, Any],
              **fields: Any) -> dict[str, Any]:
