@@ -13,15 +13,19 @@ from tocta.simulate.scenario import load_scenario
 from tocta.store.engine import open_store
 
 
-@pytest.mark.parametrize("name", ["west-africa-cocaine", "people-smuggling-mediterranean"])
-def test_world_ingests_with_exactly_the_planted_bad_rows_quarantined(tmp_path: Path,
-                                                                      name: str) -> None:
+@pytest.mark.parametrize(("name", "actors"), [("west-africa-cocaine", True),
+                                             ("people-smuggling-mediterranean", False)])
+def test_world_ingests_with_exactly_the_planted_bad_rows_quarantined(
+        tmp_path: Path, name: str, actors: bool) -> None:
     world = tmp_path / "w"
-    simulate_world(load_scenario(name), 3, world, scale=0.3, actors=False)
+    simulate_world(load_scenario(name), 3, world, scale=0.3, actors=actors)
     store = open_store(str(tmp_path / "sim.db"))
     results = ingest_world(store, world)
-    assert {e["record_type"] for e, _ in results} >= {
-        "Seizure", "PriceObservation", "MarketEstimate", "Intervention", "Indicator"}
+    kinds = {e["record_type"] for e, _ in results}
+    assert kinds >= {"Seizure", "PriceObservation", "MarketEstimate", "Intervention",
+                     "Indicator"}
+    assert ("Transfer" in kinds) == actors
+    assert ("VictimCount" in kinds) == (name == "people-smuggling-mediterranean")
     planted = quarantined = 0
     for entry, result in results:
         c = result.counts
