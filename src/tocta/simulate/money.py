@@ -74,8 +74,8 @@ def group_proceeds(ctx: ActorContext, world: ActorWorld) -> pl.DataFrame:
 
 
 def _purses(ctx: ActorContext, world: ActorWorld) -> dict[str, Purse]:
-    purses = {g: Purse(g, h) for g, h in world.groups.select("group_id", "home_country")
-              .iter_rows()}
+    purses = {g: Purse(g, h, countries=list(cs)) for g, h, cs in world.groups.select(
+        "group_id", "home_country", "countries").iter_rows()}
     for acc, holder, country, group, role in world.accounts.select(
             "account_id", "holder_id", "country", "group_id", "role").iter_rows():
         if group in purses:
@@ -102,6 +102,11 @@ def _purses(ctx: ActorContext, world: ActorWorld) -> dict[str, Purse]:
     return purses
 
 
+def _mean_size(table: dict[str, float]) -> float:
+    total = sum(table.values())
+    return sum(w / total * (SIZES[k][0] + SIZES[k][1]) / 2 for k, w in table.items())
+
+
 def _illicit(ctx: ActorContext, world: ActorWorld, proceeds: pl.DataFrame, n: int,
              rng: np.random.Generator) -> list[dict]:
     purses = _purses(ctx, world)
@@ -115,10 +120,14 @@ def _illicit(ctx: ActorContext, world: ActorWorld, proceeds: pl.DataFrame, n: in
                  if r == "official"}
     rows: list[dict] = []
     threshold = ctx.money.reporting_threshold_usd
+    # Laundering patterns hold more transfers than other criminal payments: draw them at the
+    # rate that makes ``laundered_share`` of illicit *transfers* laundering.
+    share, size_l, size_o = ctx.money.laundered_share, _mean_size(LAUNDERING), _mean_size(OTHER)
+    p_laundering = share * size_o / max(share * size_o + (1 - share) * size_l, 1e-12)
     pattern = 0
     while len(rows) < n:
         group, year = slots[int(rng.choice(len(slots), p=weights))]
-        laundering = rng.random() < ctx.money.laundered_share
+        laundering = rng.random() < p_laundering
         table = LAUNDERING if laundering else OTHER
         kind = str(rng.choice(list(table), p=np.array(list(table.values())) / sum(table.values())))
         if kind == "bribe" and group not in officials:

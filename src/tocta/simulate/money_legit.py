@@ -172,7 +172,7 @@ def legit_transfers(parties: pl.DataFrame, accounts: pl.DataFrame, n: int,
          random_dates(k, years, rng), np.where(wire, "wire", "money_service"),
          np.array([None, "family support"], dtype=object)[(rng.random(k) < 0.6).astype(int)])
     k = counts["payroll"]
-    events = max(1, k // 14)
+    events = k // 5 + 1  # at least five employees an event: enough rows, then cut to k
     size = rng.integers(5, 26, size=events)
     payer = np.repeat(rng.integers(len(com["party_id"]), size=events), size)[:k]
     month = np.repeat(random_dates(events, years, rng).astype("datetime64[M]"), size)[:k]

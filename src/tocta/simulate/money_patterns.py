@@ -40,6 +40,7 @@ class Purse:
     hands: list[Party] = field(default_factory=list)        # couriers and transporters
     boss: Party | None = None
     sale_countries: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
     suppliers: list[Party] = field(default_factory=list)
 
     def any_of(self, *roles: str) -> list[Party]:
@@ -129,7 +130,9 @@ def moves(kind: str, p: Purse, k: int, threshold: float, rng: np.random.Generato
     if kind == "cash_courier":
         courier = _one(p.hands or members, rng)
         boss = p.boss or _one(hub, rng)
-        where = p.sale_countries or [courier[2]]
+        # Bulk cash crosses a border: from a market the group sells in to where its boss lives.
+        where = [c for c in p.sale_countries if c != boss[2]] or \
+            [c for c in p.countries if c != boss[2]] or [courier[2]]
         frm = (courier[0], None, where[int(rng.integers(len(where)))])
         to = (boss[0], None, boss[2])
         near = rng.random() < 0.3
