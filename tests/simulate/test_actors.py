@@ -107,7 +107,7 @@ def test_same_seed_same_bytes_other_seed_other_world(tmp_path: Path) -> None:
 
 def test_every_jsonl_line_is_a_valid_ftm_entity(out: tuple[Path, Manifest],
                                                 world: ActorWorld) -> None:
-    folder, manifest = out
+    folder, _ = out
     files = sorted(folder.rglob("entities.ftm.jsonl"))
     assert len(files) > 5
     assert sum(assert_valid_ftm(f) for f in files) == world.records.height

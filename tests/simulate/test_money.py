@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from tests.simulate.test_actors import assert_valid_ftm, folder_hash, small_context
 from tocta.services.ingest import IngestOptions, ingest_files
 from tocta.services.sources import add_source
 from tocta.simulate.actors import ActorWorld, simulate_actors, write_actor_files
@@ -18,7 +19,6 @@ from tocta.simulate.money import MoneyWorld, simulate_money, write_money_files
 from tocta.simulate.money_files import CSV_COLUMNS
 from tocta.simulate.money_patterns import LAUNDERING
 from tocta.store.engine import open_store
-from tests.simulate.test_actors import assert_valid_ftm, folder_hash, small_context
 
 BAD = 0.02
 
