@@ -88,12 +88,15 @@ def write_actor_files(world: ActorWorld, out: Path, manifest: Manifest,
         csv = folder / "entities.csv"
         flat.write_csv(csv)
         kind = kinds.get(agency, "police")
-        for path, rtype, fmt, rows, bad in (
-                (jsonl, "ftm", "jsonl", part.height, 0),
-                (csv, "ftm-csv", "csv", flat.height, sum(f is not None for f in row_faults))):
+        # Two renderings of the same records: two sources, so that nobody ingests both
+        # into one and counts every entity twice.
+        for path, rtype, fmt, source, rows, bad in (
+                (jsonl, "ftm", "jsonl", "entities", part.height, 0),
+                (csv, "ftm-csv", "csv", "entities-csv", flat.height,
+                 sum(f is not None for f in row_faults))):
             manifest.add(ManifestEntry(
                 path=str(path.relative_to(out)), record_type=rtype,
-                source_id=f"{agency}/entities", agency=str(agency), grade=grade_for(kind),
+                source_id=f"{agency}/{source}", agency=str(agency), grade=grade_for(kind),
                 tlp="AMBER", rows=rows, bad_rows=bad, format=fmt,
                 description=f"Persons, groups, companies, vessels and accounts known to "
                             f"{agency} (SYNTHETIC)."))

@@ -1,11 +1,11 @@
 """Which trafficking group runs which legs of the flow world's routes.
 
 Per commodity, ``groups_per_commodity × scale`` groups (at least one) each take an anchor leg
-(the most valuable legs first) and up to two legs that connect to it. The legs carrying the
-first ``COVERED_VALUE`` of the commodity's value are then handed to the least loaded groups
-(at most ``MAX_LEGS`` each); smaller legs stay with traffickers the simulator does not name.
-Groups sharing a leg split it by a Dirichlet draw. A group's home is where its organizers
-live: the anchor leg's origin, or (less often) its destination.
+(drawn in proportion to the square root of leg value) and up to two legs that connect to it.
+The legs carrying the first ``COVERED_VALUE`` of the commodity's value are then handed to the
+least loaded groups (at most ``MAX_LEGS`` each); smaller legs stay with traffickers the
+simulator does not name. Groups sharing a leg split it by a Dirichlet draw. A group's home
+is where its organizers live: the anchor leg's origin, or (less often) its destination.
 """
 
 from __future__ import annotations
@@ -55,10 +55,15 @@ def plan_groups(ctx: ActorContext, rng: np.random.Generator) -> tuple[list[dict]
             continue
         cum = np.cumsum(value) / max(value.sum(), 1e-9)
         covered = legs[: int(np.searchsorted(cum, COVERED_VALUE)) + 1]
+        # Anchors are drawn in proportion to the square root of leg value, so that groups
+        # also run the cheaper transit legs and not only the most valuable final ones.
+        weight = np.sqrt(value[: len(covered)]) + 1e-9
+        picks = rng.choice(len(covered), size=min(n_per, len(covered)), replace=False,
+                           p=weight / weight.sum())
         mine: list[list[tuple[str, str]]] = []
         homes: list[str] = []
         for g in range(n_per):
-            anchor = legs[g % len(legs)]
+            anchor = covered[int(picks[g % len(picks)])]
             mine.append(_extend(anchor, covered, rng))
             homes.append(anchor[0] if rng.random() < HOME_AT_ORIGIN else anchor[1])
         for leg in covered:

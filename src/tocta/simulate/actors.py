@@ -88,7 +88,8 @@ def simulate_actors(ctx: ActorContext, rng: np.random.Generator) -> ActorWorld:
     name_people(people, book, rng)
     people = plant_homonyms(people, ctx.actors.homonym_rate, max(ctx.years), book, rng)
     _addresses(people, book, rng)
-    people_df = pl.DataFrame(people, infer_schema_length=None).sort("person_id")
+    people_df = pl.DataFrame(people, infer_schema_length=None).select(
+        "person_id", pl.exclude("person_id")).sort("person_id")
     a = ctx.actors
     companies, vessels, accounts = build_holdings(
         groups, people_df, max(ctx.years), rng, a.front_companies_per_group,

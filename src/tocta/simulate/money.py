@@ -125,11 +125,16 @@ def _illicit(ctx: ActorContext, world: ActorWorld, proceeds: pl.DataFrame, n: in
     share, size_l, size_o = ctx.money.laundered_share, _mean_size(LAUNDERING), _mean_size(OTHER)
     p_laundering = share * size_o / max(share * size_o + (1 - share) * size_l, 1e-12)
     pattern = 0
+    # Every kind appears once first (when the budget allows), then kinds are drawn.
+    first = [*LAUNDERING, *OTHER]
     while len(rows) < n:
         group, year = slots[int(rng.choice(len(slots), p=weights))]
-        laundering = rng.random() < p_laundering
-        table = LAUNDERING if laundering else OTHER
-        kind = str(rng.choice(list(table), p=np.array(list(table.values())) / sum(table.values())))
+        if first:
+            kind = first.pop(0)
+        else:
+            table = LAUNDERING if rng.random() < p_laundering else OTHER
+            kind = str(rng.choice(list(table), p=np.array(list(table.values()))
+                                  / sum(table.values())))
         if kind == "bribe" and group not in officials:
             kind = "wages"
         lo, hi = SIZES[kind]

@@ -125,7 +125,8 @@ def write_money_files(money: MoneyWorld, out: Path, manifest: Manifest,
     fault_frame = pl.concat(faults) if faults else pl.DataFrame(
         schema={"record_id": pl.Utf8, "csv_fault": pl.Utf8})
     money.transfers.join(fault_frame, on="record_id", how="left", maintain_order="left") \
-        .write_parquet(truth / "transfers.parquet")
+        .select("transfer_id", "record_id", "agency", pl.exclude(
+            "transfer_id", "record_id", "agency")).write_parquet(truth / "transfers.parquet")
     party_truth.write_parquet(truth / "transfer_parties.parquet")
     money.proceeds.write_parquet(truth / "group_proceeds.parquet")
     manifest.truth += ["truth/transfers.parquet", "truth/transfer_parties.parquet",

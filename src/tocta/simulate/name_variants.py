@@ -9,6 +9,7 @@ agency's house style then sets case and order ("GOMEZ RESTREPO, Juan Carlos").
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -22,6 +23,9 @@ PHONETIC = (("sh", "s"), ("s", "sh"), ("ph", "f"), ("f", "ph"), ("c", "k"), ("k"
             ("ou", "u"), ("u", "ou"), ("ie", "ei"), ("ei", "ie"), ("y", "i"), ("i", "y"),
             ("v", "w"), ("w", "v"), ("z", "s"), ("dj", "j"), ("kh", "h"), ("q", "k"),
             ("ll", "l"), ("mm", "m"), ("tt", "t"), ("ss", "s"), ("ee", "i"), ("oo", "u"))
+RESPELL = (("ch", "sh"), ("sh", "ch"), ("dj", "j"), ("j", "dj"), ("ou", "u"), ("kh", "h"),
+           ("ph", "f"), ("y", "i"), ("w", "v"), ("v", "w"), ("q", "k"), ("x", "ks"),
+           ("ee", "i"), ("oo", "u"), ("ie", "i"), ("ei", "ai"), ("ck", "k"), ("c", "k"))
 ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _EXTRA_FOLD = {"ß": "ss", "ı": "i", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ə": "e", "Ə": "E",
                "ł": "l", "Ł": "L", "æ": "ae", "œ": "oe"}
@@ -148,19 +152,39 @@ def _alts(part: NamePart, script: str) -> list[str]:
     return [a for a in part.alternates if script_of(a) == script]
 
 
+def respellings(text: str) -> list[str]:
+    """Other romanization conventions for ``text`` (Cheikh → Sheikh, Ousmane → Usmane): one
+    ``RESPELL`` rule applied throughout, as a transliteration system would."""
+    lower = text.lower()
+    words = re.split(r"([\s'-])", text)
+    out = []
+    for a, b in RESPELL:
+        if a in lower:
+            spelled = re.split(r"([\s'-])", lower.replace(a, b))
+            if len(spelled) == len(words):  # keep each word's capital
+                spelled = [s[:1].upper() + s[1:] if w[:1].isupper() else s
+                           for w, s in zip(words, spelled, strict=True)]
+            out.append("".join(spelled))
+    return [o for o in dict.fromkeys(out) if o != text]
+
+
 def _systems(parts: list[NamePart], agency_country: str, book: NameBook) -> tuple[list[str],
                                                                                  np.ndarray]:
     """Writing systems available for these parts, with preference weights for the agency."""
-    systems, weights = ["cyrillic"], [0.5]
+    local_cyrillic = agency_country in book.cyrillic_countries
+    systems, weights = ["cyrillic"], [0.5 if local_cyrillic else 0.1]
     if any(_alts(p, "latin") for p in parts):
         systems.append("latin")
         weights.append(2.0)
+    if any(respellings(p.canonical) for p in parts):
+        systems.append("respell")
+        weights.append(1.0)
     for script in ("arabic", "han", "cyrillic_native"):
         if all(_alts(p, script.removesuffix("_native")) for p in parts):
             systems.append(script)
             weights.append(1.5)
     local = ("cyrillic_native" if "cyrillic_native" in systems else "cyrillic") \
-        if agency_country in book.cyrillic_countries else \
+        if local_cyrillic else \
         "arabic" if agency_country in book.arabic_script_countries else None
     w = np.array(weights) * np.array([4.0 if s == local else 1.0 for s in systems])
     return systems, w / w.sum()
@@ -169,6 +193,10 @@ def _systems(parts: list[NamePart], agency_country: str, book: NameBook) -> tupl
 def _write_part(part: NamePart, system: str, book: NameBook, rng: np.random.Generator) -> str:
     if system == "latin":
         alts = _alts(part, "latin")
+        return alts[int(rng.integers(len(alts)))] if alts and rng.random() < 0.7 else \
+            part.canonical
+    if system == "respell":
+        alts = respellings(part.canonical)
         return alts[int(rng.integers(len(alts)))] if alts and rng.random() < 0.7 else \
             part.canonical
     if system == "cyrillic":
@@ -224,9 +252,10 @@ def write_name(name: TrueName, rates: NoiseRates, style: str, agency_country: st
             texts = [_write_part(p, system, book, rng) for p in parts]
             if texts != [p.canonical for p in parts]:
                 break
-        else:  # latin system drew canonical everywhere: force the first alternate
-            i = next(i for i, p in enumerate(parts) if _alts(p, "latin"))
-            texts[i] = _alts(parts[i], "latin")[0]
+        else:  # a Latin system kept every part canonical: force the first alternate
+            other = _alts if system == "latin" else lambda p, _: respellings(p.canonical)
+            i = next(i for i, p in enumerate(parts) if other(p, "latin"))
+            texts[i] = other(parts[i], "latin")[0]
     given = texts[0]
     middle_s = texts[1] if middle is not None else None
     fam = texts[2 if middle is not None else 1:]
