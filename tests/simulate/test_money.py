@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -175,3 +178,20 @@ def test_transfers_ingest_with_exactly_the_planted_rows_quarantined(
         assert c.inserted == e.rows - e.bad_rows
         codes |= set(result.issues_by_code)
     assert codes == {"invalid_date", "unknown_country", "negative_value"}
+
+
+def test_the_ftm_command_line_accepts_the_files(written: tuple[Path, Manifest],
+                                                tmp_path: Path) -> None:
+    ftm = shutil.which("ftm", path=str(Path(sys.executable).parent))
+    if ftm is None:
+        pytest.skip("the followthemoney command line is not installed next to this Python")
+    out, _ = written
+    for name in ("entities.ftm.jsonl", "transfers.ftm.jsonl"):
+        source = out / "agencies" / "FIU-ESP" / name
+        target = tmp_path / name
+        subprocess.run([ftm, "validate", "-i", str(source), "-o", str(target)], check=True)
+        keep = ("id", "schema", "properties")
+        before = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
+        after = [{k: e[k] for k in keep} for e in map(json.loads, target.read_text(
+            encoding="utf-8").splitlines())]
+        assert after == before
