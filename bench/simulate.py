@@ -3,8 +3,8 @@
     .venv/bin/python bench/simulate.py [--events 1000000 10000000] [--out bench/out/sim]
 
 Each world is `west-africa-cocaine` scaled so that it holds the given number of seizure
-events (before reporting), generated in a child process so that its peak memory (max RSS) is
-its own. Writing is streamed year by year, so memory stays bounded by one year of events.
+events (before reporting), actors and money included (their growth with --scale is capped at
+5×), generated in a child process so that its peak memory (max RSS) is its own. Writing is streamed year by year, so memory stays bounded by one year of events.
 Baseline in the same run: writing the same number of rows of random text with polars alone
 (no model, no noise), the floor for producing that much CSV here.
 """
@@ -27,7 +27,7 @@ def _world(events: int, out: Path, queue: Any) -> None:
     scenario = load_scenario("west-africa-cocaine")
     scale = events / scenario.volume.seizure_events
     start = time.perf_counter()
-    result = simulate_world(scenario, 1, out, scale=scale, actors=False)
+    result = simulate_world(scenario, 1, out, scale=scale)
     elapsed = time.perf_counter() - start
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
