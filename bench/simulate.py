@@ -4,7 +4,8 @@
 
 Each world is `west-africa-cocaine` scaled so that it holds the given number of seizure
 events (before reporting), actors and money included (their growth with --scale is capped at
-5×), generated in a child process so that its peak memory (max RSS) is its own. Writing is streamed year by year, so memory stays bounded by one year of events.
+5×), generated in a child process so that its peak memory (max RSS) is its own. Writing
+is streamed year by year, so memory stays bounded by one year of events.
 Baseline in the same run: writing the same number of rows of random text with polars alone
 (no model, no noise), the floor for producing that much CSV here.
 """

@@ -46,9 +46,9 @@ class Clearance:
     @classmethod
     def full(cls, user: str = "system") -> Clearance:
         """Everything: for the data owner's own administration of a local store."""
-        return cls(user=user, agency=None, tlp_ceiling="RED", handling=None, _all=True)  # type: ignore[call-arg]
+        return cls(user=user, agency=None, tlp_ceiling="RED", handling=None, unrestricted=True)
 
-    _all: bool = field(default=False, repr=False)
+    unrestricted: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.tlp_ceiling not in TLP_LEVELS:
@@ -56,7 +56,7 @@ class Clearance:
 
     def describe(self) -> str:
         """One line for reports and logs."""
-        if self._all:
+        if self.unrestricted:
             return f"full access ({self.user})"
         who = self.user or ("authenticated" if self.authenticated else "anonymous")
         agency = f" of {self.agency}" if self.agency else ""
@@ -94,7 +94,7 @@ def allowed(actor: Clearance, action: str, resource: Labels) -> bool:
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}; known: {ACTIONS}")
-    if actor._all:
+    if actor.unrestricted:
         return True
     if tlp_rank(resource.tlp) > tlp_rank(actor.tlp_ceiling):
         return False

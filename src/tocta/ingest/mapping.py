@@ -29,7 +29,7 @@ import polars as pl
 import yaml
 
 from tocta.errors import ConfigError
-from tocta.schema.model import LABEL_FIELDS, RecordType
+from tocta.schema.model import RecordType
 from tocta.schema.validate import field_key
 from tocta.yamlio import load_yaml
 
@@ -188,5 +188,3 @@ def apply_mapping(mapping: Mapping, frame: pl.DataFrame) -> tuple[pl.DataFrame, 
     return pl.DataFrame(out, schema={k: pl.Utf8 for k in out}) if out else pl.DataFrame(
         {"__empty": [None] * height}).drop("__empty"), unmapped
 
-
-LABEL_FIELD_NAMES = frozenset(LABEL_FIELDS)

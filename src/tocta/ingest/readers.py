@@ -110,10 +110,12 @@ def read_csv(path: Path, options: dict[str, Any] | None = None) -> RawTable:
     encoding = options.get("encoding", "utf8")
     header_row = int(options.get("header_row", 1))
     try:
+        # polars reads UTF-8 only: other encodings (latin-1 exports) are decoded first.
+        source: Path | bytes = path if encoding in ("utf8", "utf-8") else \
+            _read_bytes(path).decode(encoding, "replace").encode("utf-8")
         frame = pl.read_csv(
-            path, infer_schema=False, separator=delimiter, skip_rows=header_row - 1,
-            encoding="utf8-lossy" if encoding in ("utf8", "utf-8") else "utf8",
-            raise_if_empty=False,
+            source, infer_schema=False, separator=delimiter, skip_rows=header_row - 1,
+            encoding="utf8-lossy", raise_if_empty=False,
         )
     except pl.exceptions.ComputeError:
         # Rows with more fields than the header: read row by row and report each one.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -108,8 +107,3 @@ def supersede(conn: sa.Connection, type_name: str, ids: list[int], run_id: int) 
             table.update().where(table.c.id.in_(chunk)).values(superseded_by=run_id))
         total += result.rowcount or 0
     return total
-
-
-def to_json(value: object) -> str:
-    """JSON text for a value stored in a JSON column."""
-    return json.dumps(value, ensure_ascii=False)

@@ -75,9 +75,8 @@ class Grade:
 
     @property
     def code(self) -> str:
-        """The grade as written in its scheme, e.g. ``B2`` or ``1B`` (3x5x2)."""
-        if self.scheme == "3x5x2":
-            return f"{self.source_reliability}{self.info_credibility}"
+        """The grade as written in its scheme, e.g. ``B2``, or ``1B`` in 3x5x2 (whose
+        reliability half is the digit)."""
         return f"{self.source_reliability}{self.info_credibility}"
 
     def __str__(self) -> str:
