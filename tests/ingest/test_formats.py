@@ -119,3 +119,16 @@ def test_template_has_dropdowns_descriptions_and_ingests_filled_in(
         rows = conn.execute(sa.select(table.c.country, table.c.tlp, table.c.transit)
                             .order_by(table.c.id)).all()
     assert [tuple(r) for r in rows] == [("SEN", "AMBER", ["BRA", "CPV"]), ("GNB", "GREEN", None)]
+
+
+def test_latin1_csv_is_read_with_the_mapping_encoding(sqlite_store: Store, tmp_path: Path) -> None:
+    add_source(sqlite_store, "NCB/x", grade="admiralty:B2", tlp="GREEN")
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("date,country,commodity,quantity,unit\n2022-01-02,Sénégal,cocaïne,4,kg\n"
+                     .encode("latin-1"))
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("read: {encoding: latin-1}\n")
+    result = ingest_files(sqlite_store, [path], IngestOptions(
+        record_type="Seizure", source_id="NCB/x", mapping=mapping))
+    assert (result.counts.inserted, result.counts.quarantined) == (1, 0), result.issues
+    assert _stored(sqlite_store)[0][1] == "SEN"
