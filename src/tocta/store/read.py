@@ -97,12 +97,9 @@ def read_records(
         con.close()
 
 
-def _read(
-    con: duckdb.DuckDBPyConnection, prefix: str, rt: RecordType, table: sa.Table,
-    clearance: Clearance, grants: dict[str, Grants], countries: Iterable[str] | None,
-    country_field: str | None, commodities: Iterable[str] | None,
-    years: tuple[int, int] | None, columns: Iterable[str] | None,
-) -> RecordSet:
+def _visible_where(con: duckdb.DuckDBPyConnection, prefix: str, table: sa.Table,
+                   clearance: Clearance, grants: dict[str, Grants]) -> tuple[list[str], int]:
+    """SQL conditions keeping the current rows ``clearance`` may read, and rows withheld."""
     combos = _label_combos(con, prefix, table.name)
     visible = []
     withheld = 0
@@ -121,6 +118,68 @@ def _read(
             f"{_sql_literal(h)})" for s, t, o, h in visible) + ")")
     else:
         where.append("FALSE")
+    return where, withheld
+
+
+def _select_list(rt: RecordType, wanted: list[str]) -> list[str]:
+    select = []
+    for name in wanted:
+        f = next((x for x in rt.fields if x.name == name), None)
+        if f is not None and f.multiple:
+            select.append(f'from_json("{name}", \'["VARCHAR"]\') AS "{name}"')
+        elif f is not None:
+            # Both backends give the same Arrow types (SQLite stores booleans as integers).
+            select.append(f'CAST("{name}" AS {_DUCK_TYPES.get(f.type, "VARCHAR")}) AS "{name}"')
+        else:
+            select.append(f'"{name}"')
+    return select
+
+
+@dataclass(frozen=True)
+class VisibleView:
+    """A DuckDB view of the current records a reader may see (see ``create_visible_view``)."""
+
+    name: str
+    record_type: str
+    tlp: str
+    sources: tuple[str, ...]
+    rows: int
+    withheld_rows: int
+
+
+def create_visible_view(con: duckdb.DuckDBPyConnection, store: Store, type_name: str,
+                        clearance: Clearance, *, name: str | None = None) -> VisibleView:
+    """Attach the store to ``con`` and create a temporary view of what ``clearance`` may read.
+
+    The view has every field of the type (multi-valued fields as VARCHAR lists), the record
+    key and the provenance columns, so analytics (Ibis on DuckDB) query it in place, and a
+    Parquet snapshot of it is what Spark reads: the clearance filter is applied once, here.
+    """
+    rt = get_type(type_name)
+    table = record_table(rt.name)
+    with store.engine.connect() as conn:
+        grants = source_grants(conn)
+    prefix = attach_store(con, store)
+    where, withheld = _visible_where(con, prefix, table, clearance, grants)
+    view = name or f"visible_{table.name}"
+    select = _select_list(rt, ["record_key", *rt.field_names])
+    con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT {", ".join(select)} '
+                f"FROM {prefix}.{table.name} WHERE {' AND '.join(where)}")
+    shown = con.execute(
+        f"SELECT source_id, tlp, count(*) FROM {prefix}.{table.name} "
+        f"WHERE {' AND '.join(where)} GROUP BY ALL").fetchall()
+    return VisibleView(view, rt.name, strictest_tlp(t for _, t, _ in shown),
+                       tuple(sorted({s for s, _, _ in shown})), sum(int(n) for *_, n in shown),
+                       withheld)
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection, prefix: str, rt: RecordType, table: sa.Table,
+    clearance: Clearance, grants: dict[str, Grants], countries: Iterable[str] | None,
+    country_field: str | None, commodities: Iterable[str] | None,
+    years: tuple[int, int] | None, columns: Iterable[str] | None,
+) -> RecordSet:
+    where, withheld = _visible_where(con, prefix, table, clearance, grants)
     filters: dict[str, object] = {}
     if countries is not None:
         name = country_field or next(
@@ -136,16 +195,7 @@ def _read(
         filters["years"] = list(years)
         where.append(f"year BETWEEN {int(years[0])} AND {int(years[1])}")
     wanted = list(columns) if columns else ["record_key", *rt.field_names]
-    select = []
-    for name in wanted:
-        f = next((x for x in rt.fields if x.name == name), None)
-        if f is not None and f.multiple:
-            select.append(f'from_json("{name}", \'["VARCHAR"]\') AS "{name}"')
-        elif f is not None:
-            # Both backends give the same Arrow types (SQLite stores booleans as integers).
-            select.append(f'CAST("{name}" AS {_DUCK_TYPES.get(f.type, "VARCHAR")}) AS "{name}"')
-        else:
-            select.append(f'"{name}"')
+    select = _select_list(rt, wanted)
     sql = (f"SELECT {', '.join(select)} FROM {prefix}.{table.name} "
            f"WHERE {' AND '.join(where)} ORDER BY id")
     arrow = con.execute(sql).to_arrow_table()

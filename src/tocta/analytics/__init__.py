@@ -1,0 +1,1 @@
+"""Analytics: estimators over records the reader may see (no store, no simulator)."""
