@@ -22,7 +22,7 @@ South America), closer to GLOTIP's sub-regional figures; ``"region"`` uses the M
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -32,9 +32,11 @@ from scipy.stats import beta
 
 from tocta.reference.commodities import all_commodities, ancestors
 from tocta.reference.countries import get_country
+from tocta.reference.regions import region_codes
 
 __all__ = ["FlowInputs", "PeopleFlows", "PeopleParams", "assign_periods", "commodity_family",
-           "describe_periods", "estimate_people_flows", "flow_scope", "jeffreys_interval"]
+           "describe_periods", "estimate_people_flows", "flow_scope", "jeffreys_interval",
+           "touches_region"]
 
 RegionLevel = Literal["subregion", "intermediate", "region"]
 SCOPES = ("domestic", "intra-regional", "trans-regional", "unknown")
@@ -58,6 +60,8 @@ class PeopleParams:
         interval: probability mass of the share interval.
         design_effect: variance inflation for victims detected in groups rather than one by
             one; counts are divided by it before the interval (1 = independent detections).
+        region: keep the flows with either end in this region (name, alias or M49 code);
+            shares stay shares of everything the country of detection found.
     """
 
     region_level: RegionLevel = "subregion"
@@ -65,6 +69,7 @@ class PeopleParams:
     commodity: str | None = None
     interval: float = 0.9
     design_effect: float = 1.0
+    region: str | None = None
 
     def __post_init__(self) -> None:
         if self.region_level not in ("subregion", "intermediate", "region"):
@@ -76,6 +81,8 @@ class PeopleParams:
             raise ValueError("interval must be between 0 and 1")
         if self.design_effect < 1:
             raise ValueError("design_effect must be at least 1")
+        if self.region is not None:
+            region_codes(self.region)  # an unknown region fails here, naming close ones
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,6 @@ class PeopleFlows:
     params: PeopleParams
     inputs: FlowInputs
     method: str = METHOD
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def tlp(self) -> str | None:
@@ -150,10 +156,10 @@ class PeopleFlows:
             "the nearest public equivalent of UNODC GLOTIP's regions), trans-regional, or "
             "unknown (citizenship not reported).",
             f"Periods: {describe_periods(p.period_years)}; commodity: "
-            f"{p.commodity or 'as recorded'}.",
+            f"{p.commodity or 'as recorded'}; region: "
+            f"{p.region + ' (flows with either end in it)' if p.region else 'all'}.",
             f"Inputs: {self.inputs.describe()}",
         ]
-        lines += list(self.notes)
         if self.by_scope.height:
             lines.append("Share of detected victims by scope:")
             for r in self.by_scope.iter_rows(named=True):
@@ -331,7 +337,16 @@ def estimate_people_flows(
              "share", "share_low", "share_high", "female_share", "child_share", "records",
              "scope", "method").sort(["commodity", "period", "to_iso3", "victims"],
                                      descending=[False, False, False, True])
+    edges = edges.filter(touches_region(params.region, "from_iso3", "to_iso3"))
     return PeopleFlows(edges, _by_scope(edges, params), params, inputs)
+
+
+def touches_region(region: str | None, *columns: str) -> pl.Expr:
+    """True where any of ``columns`` is a country of ``region`` (everywhere when None)."""
+    if region is None:
+        return pl.lit(True)
+    members = sorted(region_codes(region))
+    return pl.any_horizontal(pl.col(c).is_in(members).fill_null(False) for c in columns)
 
 
 def _by_scope(edges: pl.DataFrame, params: PeopleParams) -> pl.DataFrame:

@@ -23,7 +23,14 @@ from typing import Literal
 import polars as pl
 import pyarrow as pa
 
-from tocta.analytics.people import FlowInputs, assign_periods, commodity_family, describe_periods
+from tocta.analytics.people import (
+    FlowInputs,
+    assign_periods,
+    commodity_family,
+    describe_periods,
+    touches_region,
+)
+from tocta.reference.regions import region_codes
 
 __all__ = ["TradeFlows", "TradeParams", "estimate_trade_flows"]
 
@@ -48,11 +55,14 @@ class TradeParams:
         quantity_basis: the quantity of a record on the chain: ``max`` the larger of the two
             reported quantities (a side that did not report is not read as zero),
             ``importer`` or ``exporter`` that side's figure, the other's when it is missing.
+        region: keep the chains, edges and pairs with a country in this region (name, alias
+            or M49 code); edge shares stay shares of the whole leg.
     """
 
     period_years: int | None = 1
     commodity: str | None = None
     quantity_basis: Basis = "max"
+    region: str | None = None
 
     def __post_init__(self) -> None:
         if self.period_years is not None and self.period_years < 1:
@@ -60,6 +70,8 @@ class TradeParams:
         if self.quantity_basis not in ("max", "importer", "exporter"):
             raise ValueError(f"quantity_basis must be max, importer or exporter, "
                              f"not {self.quantity_basis!r}")
+        if self.region is not None:
+            region_codes(self.region)  # an unknown region fails here, naming close ones
 
 
 @dataclass(frozen=True)
@@ -104,7 +116,7 @@ class TradeFlows:
             "laundering of illegal specimens, or different years, permits counted instead of "
             "shipments, re-exports or plain reporting error.",
             f"Periods: {describe_periods(p.period_years)}; commodity: "
-            f"{p.commodity or 'as recorded'}.",
+            f"{p.commodity or 'as recorded'}; region: {p.region or 'all'}.",
             f"Inputs: {self.inputs.describe()}",
             f"Mirror: {self.mirror.height:,} exporter–importer pairs (by commodity, period, "
             f"term and unit); {both.height:,} reported by both sides, {one.height:,} by one "
@@ -226,4 +238,9 @@ def estimate_trade_flows(
     inputs = FlowInputs(frame.height, tuple(sorted(reporters)), years, tlp,
                         tuple(sorted(set(sources))), withheld_rows)
     chains = _chains(frame, params.quantity_basis)
-    return TradeFlows(chains, _edges(chains), _mirror(frame), params, inputs)
+    return TradeFlows(
+        chains.filter(touches_region(params.region, "origin_iso3", "exporter_iso3",
+                                     "importer_iso3")),
+        _edges(chains).filter(touches_region(params.region, "from_iso3", "to_iso3")),
+        _mirror(frame).filter(touches_region(params.region, "exporter_iso3", "importer_iso3")),
+        params, inputs)
