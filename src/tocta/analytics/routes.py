@@ -9,6 +9,7 @@ rests on. ``docs/methodology/routes.md`` explains the method and its limits.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,8 +17,6 @@ import polars as pl
 import scipy.sparse as sp
 
 from tocta.analytics.routes_model import Fit, bootstrap, fit, leg_flows
-from tocta.analytics.routes_tables import edge_table, node_table, path_table
-from tocta.analytics.routes_trends import trend_table, yearly_shares
 from tocta.analytics.routes_paths import (
     ClassTable,
     Likelihood,
@@ -27,6 +26,8 @@ from tocta.analytics.routes_paths import (
     likelihood,
     reported_pairs,
 )
+from tocta.analytics.routes_tables import edge_table, node_table, path_table
+from tocta.analytics.routes_trends import trend_table, yearly_shares
 from tocta.analytics.transport import TransportGraph, transport_graph
 
 METHOD = "path-flow EM with country detection rates (ETIS-style bias correction)"
@@ -155,7 +156,7 @@ def _inferred(lik_matrix: sp.csr_matrix, weight: np.ndarray, flow: np.ndarray,
     r, c = [], []
     for i in range(len(ct)):
         s = ct.skeleton(i)
-        for pair in zip(s, s[1:], strict=False):
+        for pair in itertools.pairwise(s):
             if pair in index:
                 r.append(i)
                 c.append(index[pair])
@@ -184,7 +185,8 @@ def estimate_routes(classes: pl.DataFrame, *, commodity: str, period: tuple[int,
     noise = noise or NoiseModel()
     ct = class_table(classes, weight)
     paths = candidate_paths(ct, graph)
-    lik = likelihood(ct, paths, noise, len(graph.countries))
+    mentioned = {c for i in range(len(ct)) for c in ct.skeleton(i)}
+    lik = likelihood(ct, paths, noise, max(len(mentioned), 2))
     reporters = reporting if reporting is not None else set(ct.country)
     rep = np.array([c in reporters for c in lik.countries])
     cov = None
@@ -193,14 +195,15 @@ def estimate_routes(classes: pl.DataFrame, *, commodity: str, period: tuple[int,
         cov = np.array([covariates.get(c, [np.nan] * width) for c in lik.countries], dtype=float)
         cov = np.where(np.isnan(cov), np.nanmean(cov, axis=0), cov) if np.isfinite(
             np.nanmean(cov)) else None
-    base = fit(lik, ct.weight, reporting=rep, covariates=cov, iterations=2000)
+    base = fit(lik, ct.weight, reporting=rep, covariates=cov, iterations=2000, learn_noise=True)
+    lik = lik.with_noise(base.noise)
     boots = bootstrap(lik, ct.weight, base, reporting=rep, covariates=cov,
                       replicates=replicates, seed=seed)
     result = _assemble(ct, graph, paths, lik, base, boots, commodity, period, inputs,
                        naive_edges(ct, commodity, period), replicates)
     if classes["year"].n_unique() >= 3:
         years, yearly, totals, legs = yearly_shares(classes, paths, lik.countries, base, rep,
-                                                    len(graph.countries), weight)
+                                                    lik.n_world, weight)
         trends = trend_table(years, yearly, totals, legs)
         result.edges = result.edges.join(trends, on=["from_iso3", "to_iso3"], how="left")
         result.yearly = pl.DataFrame({
@@ -233,5 +236,10 @@ def _assemble(ct: ClassTable, graph: TransportGraph, paths: list[tuple[str, ...]
     path_df = path_table(paths, [base, *boots], commodity, label)
     info = {"iterations": float(base.iterations), "dispersion": base.dispersion,
             "log_likelihood": base.log_likelihood, "replicates": float(replicates),
-            "candidate_paths": float(len(paths)), "classes": float(len(ct))}
+            "candidate_paths": float(len(paths)), "classes": float(len(ct)),
+            "origin_is_end": base.noise.origin[0], "origin_is_upstream": base.noise.origin[1],
+            "origin_misreported": base.noise.origin[2],
+            "destination_is_end": base.noise.destination[0],
+            "destination_is_downstream": base.noise.destination[1],
+            "destination_misreported": base.noise.destination[2]}
     return RouteEstimate(commodity, period, edges, nodes, path_df, naive, inputs, info)

@@ -29,9 +29,9 @@ import numpy as np
 import scipy.sparse as sp
 import statsmodels.api as sm
 
-from tocta.analytics.routes_paths import Likelihood
+from tocta.analytics.routes_paths import Likelihood, NoiseModel, learn_end
 
-SHRINK_RECORDS = 10.0
+MIN_TAU2 = 0.25
 
 
 @dataclass
@@ -43,30 +43,52 @@ class Fit:
     iterations: int
     dispersion: float
     log_likelihood: float
+    noise: NoiseModel
 
 
 def _shrink(d_mle: np.ndarray, records: np.ndarray, covariates: np.ndarray | None,
             reporting: np.ndarray) -> np.ndarray:
+    """Empirical-Bayes shrinkage of log detection rates towards a covariate regression.
+
+    ``log d̂_c`` has sampling variance about ``1 / records_c``; across countries, true log
+    rates vary with variance ``τ²`` around the regression (method of moments, at least
+    ``MIN_TAU2``). Each country keeps the weight ``τ² / (τ² + 1/records_c)`` on its own
+    estimate: a country with a handful of records keeps most of its own evidence, one with
+    none takes the prediction.
+    """
     d = np.where(reporting, d_mle, 0.0)
     seen = (records > 0) & (d_mle > 0)
-    if covariates is None or seen.sum() < covariates.shape[1] + 3:
-        # No covariates: shrink to the records-weighted mean of log d.
-        if not seen.any():
-            return d
-        prior = np.full(len(d), np.average(np.log(d_mle[seen]), weights=records[seen]))
-    else:
+    if seen.sum() < 3:
+        return d
+    y = np.log(d_mle[seen])
+    var = 1.0 / records[seen]
+    if covariates is not None and seen.sum() >= covariates.shape[1] + 4:
         x = sm.add_constant(covariates, has_constant="add")
-        model = sm.WLS(np.log(d_mle[seen]), x[seen], weights=records[seen]).fit()
-        prior = x @ model.params
-    w = records / (records + SHRINK_RECORDS)
+    else:
+        x = np.ones((len(d), 1))
+    tau2 = MIN_TAU2
+    for _ in range(3):
+        model = sm.WLS(y, x[seen], weights=1.0 / (tau2 + var)).fit()
+        resid = y - model.fittedvalues
+        tau2 = max(MIN_TAU2, float(np.mean(resid ** 2 - var)))
+    prior = x @ model.params
+    w = np.zeros(len(d))
+    w[seen] = tau2 / (tau2 + var)
     log_d = np.where(seen, w * np.log(np.where(seen, d_mle, 1.0)) + (1 - w) * prior, prior)
     return np.where(reporting, np.exp(log_d), 0.0)
 
 
 def fit(lik: Likelihood, weight: np.ndarray, *, reporting: np.ndarray,
         covariates: np.ndarray | None = None, start: Fit | None = None,
-        iterations: int = 300, tol: float = 1e-7) -> Fit:
-    """Fit path flows and detection rates by EM (see module docstring)."""
+        iterations: int = 300, tol: float = 1e-7, learn_noise: bool = False) -> Fit:
+    """Fit path flows and detection rates by EM (see module docstring).
+
+    With ``learn_noise`` the probabilities that a reported origin or destination is the
+    path's end, a country on the way, or a misreport are learnt too (their M-step is the
+    expected share of each component among the reported ends).
+    """
+    if start is not None and not learn_noise:
+        lik = lik.with_noise(start.noise)
     L = lik.matrix
     n_r, n_p = L.shape
     n_c = len(lik.countries)
@@ -85,6 +107,12 @@ def fit(lik: Likelihood, weight: np.ndarray, *, reporting: np.ndarray,
         mix = L @ lam
         ratio = np.divide(w, mix, out=np.zeros(n_r), where=mix > 0)
         allocated = lam * (L.T @ ratio)
+        if learn_noise and lik.values is not None:
+            pair = ratio[lik.rows] * lik.values * lam[lik.cols]
+            lik = lik.with_noise(NoiseModel(
+                learn_end(lik.origin_kind, pair, lik.noise.origin),
+                learn_end(lik.dest_kind, pair, lik.noise.destination), lik.noise.transit_stray))
+            L = lik.matrix
         exposure = PC @ d
         lam = np.divide(allocated, exposure, out=np.zeros(n_p), where=exposure > 0)
         through = PC.T @ lam
@@ -101,7 +129,7 @@ def fit(lik: Likelihood, weight: np.ndarray, *, reporting: np.ndarray,
             break
         previous = ll
     dispersion = _dispersion(w, d[lik.class_country] * (L @ lam))
-    return Fit(lam, d, done, dispersion, ll)
+    return Fit(lam, d, done, dispersion, ll, lik.noise)
 
 
 def _dispersion(observed: np.ndarray, mean: np.ndarray) -> float:

@@ -15,8 +15,9 @@ the cheapest links.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,15 +37,17 @@ DIRECTION_SLACK = 0.25
 class NoiseModel:
     """How a reported origin, destination or transit relates to the true path.
 
-    A reported origin is the path's first country with probability ``end``, another country
-    upstream of the seizure (the country of departure) with ``upstream``, and any country
-    at all with the rest (misreport). Destinations mirror this downstream. A reported transit
-    is a country between the origin and the seizure with probability ``1 - stray``.
+    A reported origin is the path's first country with probability ``origin[0]``, another
+    country upstream of the seizure (the country of departure) with ``origin[1]``, and any
+    country at all with ``origin[2]`` (a misreport, spread over the countries in the data).
+    Destinations mirror this downstream. A reported transit is a country between the origin
+    and the seizure with probability ``1 - transit_stray``. The origin and destination
+    probabilities are starting values: ``routes_model.fit`` learns them from the records.
     """
 
-    end: float = 0.65
-    upstream: float = 0.25
-    stray: float = 0.1
+    origin: tuple[float, float, float] = (0.6, 0.25, 0.15)
+    destination: tuple[float, float, float] = (0.6, 0.25, 0.15)
+    transit_stray: float = 0.1
 
 
 @dataclass
@@ -75,7 +78,7 @@ def reported_pairs(classes: ClassTable) -> dict[tuple[str, str], float]:
     pairs: dict[tuple[str, str], float] = defaultdict(float)
     for i in range(len(classes)):
         s = classes.skeleton(i)
-        for a, b in zip(s, s[1:], strict=False):
+        for a, b in itertools.pairwise(s):
             pairs[(a, b)] += float(classes.weight[i])
     return dict(pairs)
 
@@ -125,7 +128,7 @@ def downstream(path: tuple[str, ...], upstream: dict[str, float]) -> bool:
     ``DIRECTION_SLACK``; countries the records never place are not constrained.
     """
     seen = [upstream[c] for c in path if c in upstream]
-    return all(b <= a + DIRECTION_SLACK for a, b in zip(seen, seen[1:], strict=False))
+    return all(b <= a + DIRECTION_SLACK for a, b in itertools.pairwise(seen))
 
 
 def candidate_paths(classes: ClassTable, graph: TransportGraph, *, k: int = 6
@@ -144,21 +147,85 @@ def candidate_paths(classes: ClassTable, graph: TransportGraph, *, k: int = 6
     # Skeletons reported in full are candidates in their own right when the graph links them.
     for i in range(len(classes)):
         s = classes.skeleton(i)
-        if len(s) >= 2 and s[0] in origins and downstream(s, upstream) and all(graph.link(a, b) for a, b in
-                                                    zip(s, s[1:], strict=False)):
+        linked = all(graph.link(a, b) for a, b in itertools.pairwise(s))
+        if len(s) >= 2 and s[0] in origins and downstream(s, upstream) and linked:
             found.add(s)
     return sorted(found)
 
 
+# How a reported end relates to a path, per (class, path) pair.
+MISSING, FIRST, FIRST_ONLY, UPSTREAM, STRAY = 0, 1, 2, 3, 4
+
+
 @dataclass
 class Likelihood:
-    """P(class | path) as a sparse matrix, with the incidences the estimator needs."""
+    """P(class | path) as a sparse matrix, with the incidences the estimator needs.
+
+    The matrix is rebuilt from the per-pair kinds (``origin_kind`` ...) for any noise model
+    (``with_noise``), so the estimator can learn the noise from the records.
+    """
 
     matrix: sp.csr_matrix          # classes × paths
     path_country: sp.csr_matrix    # paths × countries (1 where the path passes)
     class_country: np.ndarray      # country index of each class
     countries: list[str]
     explained: np.ndarray          # bool per class: some candidate path explains it
+    rows: np.ndarray
+    cols: np.ndarray
+    origin_kind: np.ndarray
+    origin_between: np.ndarray
+    dest_kind: np.ndarray
+    dest_between: np.ndarray
+    transit: np.ndarray            # the transit factor of each pair (fixed)
+    n_world: int
+    noise: NoiseModel
+    values: np.ndarray | None = None   # P(class | path) per pair, in ``rows``/``cols`` order
+
+    def with_noise(self, noise: NoiseModel) -> Likelihood:
+        """The same likelihood under another noise model."""
+        values = (_end_factor(self.origin_kind, self.origin_between, noise.origin, self.n_world)
+                  * _end_factor(self.dest_kind, self.dest_between, noise.destination,
+                                self.n_world) * self.transit)
+        matrix = sp.csr_matrix((values, (self.rows, self.cols)), shape=self.matrix.shape)
+        return replace(self, matrix=matrix, noise=noise, values=values)
+
+
+def _end_factor(kind: np.ndarray, between: np.ndarray, p: tuple[float, float, float],
+                n_world: int) -> np.ndarray:
+    end, up, stray = p
+    return np.select([kind == MISSING, kind == FIRST, kind == FIRST_ONLY, kind == UPSTREAM],
+                     [1.0, end, end + up, up / np.maximum(between, 1)], stray / n_world)
+
+
+def learn_end(kind: np.ndarray, alloc: np.ndarray, p: tuple[float, float, float]
+              ) -> tuple[float, float, float]:
+    """M-step for one end's noise: expected share of each component among reported ends."""
+    end, up, _ = p
+    only = alloc[kind == FIRST_ONLY].sum()
+    e_end = alloc[kind == FIRST].sum() + only * end / max(end + up, 1e-12)
+    e_up = alloc[kind == UPSTREAM].sum() + only * up / max(end + up, 1e-12)
+    e_stray = alloc[kind == STRAY].sum()
+    total = e_end + e_up + e_stray
+    if total <= 0:
+        return p
+    raw = np.maximum(np.array([e_end, e_up, e_stray]) / total, 0.01)
+    out = raw / raw.sum()
+    return float(out[0]), float(out[1]), float(out[2])
+
+
+def _kinds(target: int | None, pos_t: np.ndarray | None, at: np.ndarray, is_end: np.ndarray,
+           span: np.ndarray, ahead: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Kind of a reported end on each path, and how many countries it could have been."""
+    n = len(at)
+    if target is None:
+        return np.full(n, MISSING, dtype=np.int8), np.zeros(n)
+    if pos_t is None:
+        return np.full(n, STRAY, dtype=np.int8), np.zeros(n)
+    # ``span``: countries strictly between the seizure and the path's end on that side.
+    inside = (pos_t > at) & ~is_end if ahead else (pos_t >= 0) & (pos_t < at) & ~is_end
+    kind = np.where(is_end & (span >= 0), np.where(span == 0, FIRST_ONLY, FIRST),
+                    np.where(inside, UPSTREAM, STRAY)).astype(np.int8)
+    return kind, np.maximum(span, 1).astype(float)
 
 
 def likelihood(classes: ClassTable, paths: list[tuple[str, ...]], noise: NoiseModel,
@@ -166,7 +233,8 @@ def likelihood(classes: ClassTable, paths: list[tuple[str, ...]], noise: NoiseMo
     """Build P(class | path) for every class and every candidate path through its country.
 
     ``countries`` fixes the country axis (to refit one year on a pooled fit's countries);
-    classes in a country outside it are left unexplained.
+    classes in a country outside it are left unexplained. ``n_world`` is the number of
+    countries a misreported end is spread over.
     """
     if countries is None:
         countries = sorted({c for p in paths for c in p} | set(classes.country))
@@ -176,13 +244,8 @@ def likelihood(classes: ClassTable, paths: list[tuple[str, ...]], noise: NoiseMo
     for j, p in enumerate(paths):
         for at, c in enumerate(p):
             pos[j, index[c]] = at
-    length = np.array([len(p) for p in paths])
-    first = np.array([index[p[0]] for p in paths])
-    last = np.array([index[p[-1]] for p in paths])
-    stray = 1.0 / n_world
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
+    length = np.array([len(p) for p in paths], dtype=np.int64)
+    parts: dict[str, list[np.ndarray]] = defaultdict(list)
     class_country = np.array([index.get(c, -1) for c in classes.country], dtype=np.int64)
     for i in range(len(classes)):
         ci = class_country[i]
@@ -191,66 +254,53 @@ def likelihood(classes: ClassTable, paths: list[tuple[str, ...]], noise: NoiseMo
         on = np.flatnonzero(pos[:, ci] >= 0)
         if not len(on):
             continue
-        at = pos[on, ci].astype(float)
-        like = np.ones(len(on))
-        o = classes.origin[i]
-        if o is not None:
-            oi = index.get(o)
-            up = at  # countries upstream of the seizure
-            p_o = np.full(len(on), noise.stray * stray)
-            if oi is not None:
-                where = pos[on, oi].astype(float)
-                is_first = first[on] == oi
-                between = np.maximum(up - 1, 1)
-                p_o = p_o + np.where(is_first & (at > 0), noise.end + noise.upstream * (up == 1), 0)
-                p_o = p_o + np.where(~is_first & (where > 0) & (where < at),
-                                     noise.upstream / between, 0)
-            like *= p_o
-        t = classes.destination[i]
-        if t is not None:
-            ti = index.get(t)
-            down = length[on] - 1 - at
-            p_t = np.full(len(on), noise.stray * stray)
-            if ti is not None:
-                where = pos[on, ti].astype(float)
-                is_last = last[on] == ti
-                between = np.maximum(down - 1, 1)
-                p_t = p_t + np.where(is_last & (down > 0), noise.end + noise.upstream * (down == 1),
-                                     0)
-                p_t = p_t + np.where(~is_last & (where > at) & (where < length[on] - 1),
-                                     noise.upstream / between, 0)
-            like *= p_t
+        at = pos[on, ci].astype(np.int64)
+        o, t = classes.origin[i], classes.destination[i]
+        oi, ti = index.get(o) if o else None, index.get(t) if t else None
+        pos_o = pos[on, oi].astype(np.int64) if oi is not None else None
+        pos_t = pos[on, ti].astype(np.int64) if ti is not None else None
+        o_kind, o_between = _kinds(
+            0 if o else None, pos_o, at,
+            (pos_o == 0) & (at > 0) if pos_o is not None else np.zeros(len(on), bool),
+            at - 1, ahead=False)
+        t_kind, t_between = _kinds(
+            0 if t else None, pos_t, at,
+            (pos_t == length[on] - 1) & (at < length[on] - 1) if pos_t is not None
+            else np.zeros(len(on), bool), length[on] - 2 - at, ahead=True)
+        factor = np.ones(len(on))
         for x in classes.transit[i]:
             xi = index.get(x)
-            p_x = np.full(len(on), noise.stray * stray)
+            p_x = np.full(len(on), noise.transit_stray / n_world)
             if xi is not None:
-                where = pos[on, xi].astype(float)
-                inside = (where > 0) & (where < at)
-                p_x = p_x + np.where(inside, (1 - noise.stray) / np.maximum(at - 1, 1), 0)
-            like *= p_x
-        rows.append(np.full(len(on), i))
-        cols.append(on)
-        vals.append(like)
-    n_r = len(classes)
-    if rows:
-        r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    else:
-        r = c = np.zeros(0, dtype=int)
-        v = np.zeros(0)
-    matrix = sp.csr_matrix((v, (r, c)), shape=(n_r, n_p))
+                where = pos[on, xi]
+                p_x = p_x + np.where((where > 0) & (where < at),
+                                     (1 - noise.transit_stray) / np.maximum(at - 1, 1), 0)
+            factor *= p_x
+        for key, value in (("rows", np.full(len(on), i)), ("cols", on), ("ok", o_kind),
+                           ("ob", o_between), ("tk", t_kind), ("tb", t_between),
+                           ("tr", factor)):
+            parts[key].append(value)
+    def cat(key: str, dtype: type) -> np.ndarray:
+        return np.concatenate(parts[key]).astype(dtype) if parts[key] else np.zeros(0, dtype)
     pr, pc = np.nonzero(pos >= 0)
     path_country = sp.csr_matrix((np.ones(len(pr)), (pr, pc)), shape=(n_p, n_c))
-    explained = np.asarray(matrix.sum(axis=1)).ravel() > 0
-    return Likelihood(matrix, path_country, np.maximum(class_country, 0), countries, explained)
+    shell = Likelihood(
+        sp.csr_matrix((len(classes), n_p)), path_country, np.maximum(class_country, 0),
+        countries, np.zeros(len(classes), bool), cat("rows", np.int64), cat("cols", np.int64),
+        cat("ok", np.int8), cat("ob", float), cat("tk", np.int8), cat("tb", float),
+        cat("tr", float), n_world, noise)
+    lik = shell.with_noise(noise)
+    lik.explained = np.asarray(lik.matrix.sum(axis=1)).ravel() > 0
+    return lik
 
 
 def leg_incidence(paths: list[tuple[str, ...]]) -> tuple[sp.csr_matrix, list[tuple[str, str]]]:
     """Paths × legs incidence (1 where the path takes the leg) and the legs in column order."""
-    legs = sorted({(a, b) for p in paths for a, b in zip(p, p[1:], strict=False)})
+    legs = sorted({(a, b) for p in paths for a, b in itertools.pairwise(p)})
     index = {leg: i for i, leg in enumerate(legs)}
     r, c = [], []
     for j, p in enumerate(paths):
-        for a, b in zip(p, p[1:], strict=False):
+        for a, b in itertools.pairwise(p):
             r.append(j)
             c.append(index[(a, b)])
     m = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(paths), len(legs)))

@@ -17,7 +17,7 @@ import polars as pl
 import statsmodels.api as sm
 
 from tocta.analytics.routes_model import Fit, fit, leg_flows
-from tocta.analytics.routes_paths import ClassTable, NoiseModel, leg_incidence, likelihood
+from tocta.analytics.routes_paths import ClassTable, leg_incidence, likelihood
 
 ALPHA = 0.05
 
@@ -33,7 +33,7 @@ def yearly_shares(classes: pl.DataFrame, paths: list[tuple[str, ...]], countries
     rows, totals = [], []
     for year in years:
         ct: ClassTable = class_table(classes.filter(pl.col("year") == year), weight)
-        lik = likelihood(ct, paths, NoiseModel(), n_world, countries)
+        lik = likelihood(ct, paths, base.noise, n_world, countries)
         f = fit(lik, ct.weight, reporting=reporting, start=base, iterations=200)
         flow = leg_flows(f.flow, path_legs)
         rows.append(flow / max(float(flow.sum()), 1e-300))
@@ -44,7 +44,7 @@ def yearly_shares(classes: pl.DataFrame, paths: list[tuple[str, ...]], countries
 def trend_table(years: list[int], shares: np.ndarray, totals: np.ndarray,
                 legs: list[tuple[str, str]], alpha: float = ALPHA) -> pl.DataFrame:
     """Per leg: annual change in share, p-value and the verdict (see module docstring)."""
-    out = []
+    out: list[tuple[str, str, float | None, float | None, str]] = []
     x = sm.add_constant(np.array(years, dtype=float) - np.mean(years))
     for j, (a, b) in enumerate(legs):
         y = shares[:, j] * totals

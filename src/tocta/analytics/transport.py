@@ -13,6 +13,7 @@ transport model, so an estimator cannot pass a validation by sharing its assumpt
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from functools import cache
@@ -72,7 +73,7 @@ class TransportGraph:
     def cost(self, path: tuple[str, ...]) -> float:
         """Total cost of a path; infinite when a leg has no link."""
         total = 0.0
-        for a, b in zip(path, path[1:], strict=False):
+        for a, b in itertools.pairwise(path):
             link = self.links.get((a, b))
             if link is None:
                 return math.inf
