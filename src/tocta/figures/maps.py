@@ -1,15 +1,15 @@
-"""Threat maps: flows between countries, transit countries, and the paths they form.
+"""Threat maps: routes of illicit flows between countries, and transit countries.
 
-Every map draws the country outlines from our own geometry (``world_geometry()``) as one
-light choropleth trace, with plotly's base layers off, so nothing is fetched (see
-``offline``). Figures take polars DataFrames and return ``plotly.graph_objects.Figure``;
-write them with ``offline.write_html``.
+Every map draws the country outlines from our own geometry as one light choropleth trace,
+with plotly's base layers off, so nothing is fetched (see ``geo`` and ``offline``). Figures
+take polars DataFrames and return ``plotly.graph_objects.Figure``; write them with
+``offline.write_html``.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import plotly.graph_objects as go
@@ -17,12 +17,23 @@ import polars as pl
 from plotly.colors import qualitative
 
 from tocta.errors import UsageError
+from tocta.figures.geo import add_note, base_layout, geo_layout, outline_trace, towards
 from tocta.figures.inputs import countries_of, require_columns
 from tocta.figures.offline import mark_synthetic
 from tocta.reference.countries import Country, world_geometry
 
-__all__ = ["TREND_COLOURS", "flow_map", "outline_trace", "transit_choropleth"]
+__all__ = [
+    "EDGE_COLUMNS",
+    "TREND_COLOURS",
+    "FlowStyle",
+    "edge_traces",
+    "flow_map",
+    "flow_style",
+    "place_trace",
+    "transit_choropleth",
+]
 
+EDGE_COLUMNS = ("from_iso3", "to_iso3", "commodity", "share", "share_low", "share_high")
 TREND_COLOURS: dict[str, str] = {
     "emerging": "#c62828",
     "stable": "#455a64",
@@ -30,93 +41,40 @@ TREND_COLOURS: dict[str, str] = {
     "unknown": "#9e9e9e",
 }
 _PALETTE: Sequence[str] = qualitative.Dark2 + qualitative.Set1
-_OUTLINE_FILL = "#eef0f2"
-_OUTLINE_LINE = "#9aa4ae"
-_NOTE_FONT = {"size": 11, "color": "#555555"}
-HEIGHT = 620
+FLOW_NOTE = (
+    "Line width ∝ share of flows; dashed, lighter: more than half inferred. "
+    "Hover a line's ends for the 90% interval."
+)
 
 
-def outline_trace() -> go.Choropleth:
-    """Every country outline from our geometry, in one constant light colour, no legend."""
-    geometry = world_geometry()
-    props = [f["properties"] for f in geometry["features"]]
-    return go.Choropleth(
-        geojson=geometry,
-        featureidkey="properties.iso3",
-        locations=[p["iso3"] for p in props],
-        z=[0] * len(props),
-        text=[p["name"] for p in props],
-        colorscale=[[0, _OUTLINE_FILL], [1, _OUTLINE_FILL]],
-        showscale=False,
-        marker={"line": {"color": _OUTLINE_LINE, "width": 0.5}},
-        hovertemplate="%{text}<extra></extra>",
-        name="countries",
-        showlegend=False,
+@dataclass(frozen=True)
+class FlowStyle:
+    """How edges are drawn: colour key, colours, and the share drawn at full width."""
+
+    color_by: Literal["commodity", "trend"]
+    colours: dict[str, str]
+    max_share: float
+
+
+def flow_style(
+    frames: Sequence[pl.DataFrame], color_by: Literal["commodity", "trend"], who: str
+) -> FlowStyle:
+    """One style for the edges of one or more maps, so they can be compared.
+
+    Raises:
+        UsageError: A frame lacks a required column, or ``color_by`` is unknown.
+    """
+    for frame in frames:
+        require_columns(frame, EDGE_COLUMNS, who)
+    if color_by not in ("commodity", "trend"):
+        raise UsageError(f"{who}: color_by must be 'commodity' or 'trend', not {color_by!r}")
+    shares = [s for f in frames for s in f["share"].drop_nulls().to_list()]
+    commodities = sorted({str(c) for f in frames for c in f["commodity"].to_list()})
+    colours = (
+        dict(TREND_COLOURS) if color_by == "trend"
+        else {c: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(commodities)}
     )
-
-
-def _extent(points: Iterable[tuple[float, float]]) -> dict[str, Any]:
-    """Geo axis ranges around (lat, lon) points, padded, never narrower than a region."""
-    pts = list(points)
-    if not pts:
-        return {}
-    lats, lons = [p[0] for p in pts], [p[1] for p in pts]
-    lat_pad = max(8.0, (max(lats) - min(lats)) * 0.15)
-    lon_pad = max(12.0, (max(lons) - min(lons)) * 0.15)
-    lat0, lat1 = max(-60.0, min(lats) - lat_pad), min(85.0, max(lats) + lat_pad)
-    lon0, lon1 = max(-180.0, min(lons) - lon_pad), min(180.0, max(lons) + lon_pad)
-    return {"lataxis": {"range": [lat0, lat1]}, "lonaxis": {"range": [lon0, lon1]}}
-
-
-def geo_layout(points: Iterable[tuple[float, float]] | None = None) -> dict[str, Any]:
-    """The geo subplot: natural earth, plotly's base layers off, white, fitted to points."""
-    geo: dict[str, Any] = {
-        "projection": {"type": "natural earth"},
-        "showland": False,
-        "showcoastlines": False,
-        "showcountries": False,
-        "showocean": False,
-        "showlakes": False,
-        "showrivers": False,
-        "showframe": False,
-        "bgcolor": "#ffffff",
-    }
-    geo.update(_extent(points or []))
-    return geo
-
-
-def _base_layout(fig: go.Figure, title: str, geo: dict[str, Any]) -> None:
-    fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98},
-        geo=geo,
-        height=HEIGHT,
-        margin={"l": 10, "r": 10, "t": 80, "b": 60},
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        font={"family": "Helvetica Neue, Arial, sans-serif", "size": 12},
-    )
-
-
-def _note(fig: go.Figure, text: str) -> None:
-    fig.add_annotation(
-        text=text, xref="paper", yref="paper", x=0.0, y=-0.02, xanchor="left",
-        yanchor="top", showarrow=False, font=_NOTE_FONT, align="left",
-    )
-
-
-def _towards(a: Country, b: Country, t: float) -> tuple[float, float]:
-    """The point a fraction ``t`` along the great circle from a to b, as (lat, lon)."""
-    def vec(c: Country) -> tuple[float, float, float]:
-        la, lo = math.radians(c.lat), math.radians(c.lon)
-        return (math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la))
-
-    va, vb = vec(a), vec(b)
-    omega = math.acos(max(-1.0, min(1.0, sum(x * y for x, y in zip(va, vb, strict=True)))))
-    if omega < 1e-9:
-        return (b.lat, b.lon)
-    ka, kb = math.sin((1 - t) * omega) / math.sin(omega), math.sin(t * omega) / math.sin(omega)
-    x, y, z = (ka * p + kb * q for p, q in zip(va, vb, strict=True))
-    return (math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x)))
+    return FlowStyle(color_by, colours, max(shares, default=0.0) or 1.0)
 
 
 def _pct(value: float | None) -> str:
@@ -134,6 +92,69 @@ def _edge_text(row: dict[str, Any], src: Country, dst: Country) -> str:
     if row.get("inferred_share") is not None:
         lines.append(f"inferred: {_pct(row['inferred_share'])} of the evidence")
     return "<br>".join(lines)
+
+
+def _edge_trace(row: dict[str, Any], src: Country, dst: Country, style: FlowStyle) -> go.Scattergeo:
+    if style.color_by == "trend":
+        group = row.get("trend") or "unknown"
+        colour = style.colours.get(group, TREND_COLOURS["unknown"])
+    else:
+        group = str(row["commodity"])
+        colour = style.colours[group]
+    # The arrowhead sits short of the destination's dot, pointing along the great circle;
+    # with angleref "previous", plotly.js turns "triangle-down" to point away from the
+    # previous point (checked in a screenshot: "triangle-up" points back to the origin).
+    before, head = towards(src, dst, 0.84), towards(src, dst, 0.88)
+    width = 1.0 + 7.0 * (row["share"] or 0.0) / style.max_share
+    inferred = (row.get("inferred_share") or 0.0) > 0.5
+    return go.Scattergeo(
+        lat=[src.lat, before[0], head[0], dst.lat],
+        lon=[src.lon, before[1], head[1], dst.lon],
+        mode="lines+markers",
+        line={"color": colour, "width": width, "dash": "dash" if inferred else "solid"},
+        marker={"size": [0, 0, 9 + width, 0], "symbol": "triangle-down",
+                "angleref": "previous", "color": colour, "opacity": 0.9},
+        opacity=0.55 if inferred else 0.85,
+        text=[_edge_text(row, src, dst)] * 4,
+        hovertemplate="%{text}<extra></extra>",
+        name=group,
+        legendgroup=group,
+    )
+
+
+def edge_traces(
+    edges: pl.DataFrame, style: FlowStyle, who: str
+) -> tuple[list[go.Scattergeo], dict[str, Country]]:
+    """One line trace per edge, in row order, and the countries the edges touch.
+
+    Every trace is in the legend group of its colour; only the first of a group shows.
+
+    Raises:
+        NotFoundError: A code is not a country.
+    """
+    rows = edges.to_dicts()
+    places = countries_of([r["from_iso3"] for r in rows] + [r["to_iso3"] for r in rows], who)
+    traces: list[go.Scattergeo] = []
+    shown: set[str] = set()
+    for row in rows:
+        trace = _edge_trace(row, places[row["from_iso3"]], places[row["to_iso3"]], style)
+        trace.showlegend = trace.name not in shown
+        shown.add(trace.name)
+        traces.append(trace)
+    return traces, places
+
+
+def place_trace(places: dict[str, Country]) -> go.Scattergeo:
+    """A dot and ISO3 label for every country on the routes, the name on hover."""
+    touched = sorted(places.values(), key=lambda c: c.iso3)
+    return go.Scattergeo(
+        lat=[c.lat for c in touched], lon=[c.lon for c in touched],
+        mode="markers+text", text=[c.iso3 for c in touched], textposition="top center",
+        textfont={"size": 10, "color": "#333333"},
+        marker={"size": 5, "color": "#333333"},
+        customdata=[c.name for c in touched], hovertemplate="%{customdata}<extra></extra>",
+        name="countries on the routes", showlegend=False,
+    )
 
 
 def flow_map(
@@ -165,64 +186,14 @@ def flow_map(
         UsageError: A required column is missing or ``color_by`` is unknown.
         NotFoundError: A code is not a country.
     """
-    require_columns(
-        edges, ("from_iso3", "to_iso3", "commodity", "share", "share_low", "share_high"),
-        "flow_map",
-    )
-    if color_by not in ("commodity", "trend"):
-        raise UsageError(f"flow_map: color_by must be 'commodity' or 'trend', not {color_by!r}")
-    rows = edges.to_dicts()
-    places = countries_of([r["from_iso3"] for r in rows] + [r["to_iso3"] for r in rows], "flow_map")
-    max_share = max((r["share"] or 0.0 for r in rows), default=0.0) or 1.0
-    commodities = sorted({str(r["commodity"]) for r in rows})
-    colours = {c: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(commodities)}
-    fig = go.Figure(outline_trace())
-    shown: set[str] = set()
-    for row in rows:
-        src, dst = places[row["from_iso3"]], places[row["to_iso3"]]
-        if color_by == "trend":
-            group = row.get("trend") or "unknown"
-            colour = TREND_COLOURS.get(group, TREND_COLOURS["unknown"])
-        else:
-            group = str(row["commodity"])
-            colour = colours[group]
-        # The arrowhead sits short of the destination's dot, pointing along the great circle;
-        # with angleref "previous", plotly.js turns "triangle-down" to point away from the
-        # previous point (checked in a screenshot: "triangle-up" points back to the origin).
-        before, head = _towards(src, dst, 0.84), _towards(src, dst, 0.88)
-        width = 1.0 + 7.0 * (row["share"] or 0.0) / max_share
-        inferred = (row.get("inferred_share") or 0.0) > 0.5
-        text = _edge_text(row, src, dst)
-        fig.add_trace(go.Scattergeo(
-            lat=[src.lat, before[0], head[0], dst.lat],
-            lon=[src.lon, before[1], head[1], dst.lon],
-            mode="lines+markers",
-            line={"color": colour, "width": width, "dash": "dash" if inferred else "solid"},
-            marker={"size": [0, 0, 9 + width, 0], "symbol": "triangle-down",
-                    "angleref": "previous", "color": colour, "opacity": 0.9},
-            opacity=0.55 if inferred else 0.85,
-            text=[text] * 4,
-            hovertemplate="%{text}<extra></extra>",
-            name=group,
-            legendgroup=group,
-            showlegend=group not in shown,
-        ))
-        shown.add(group)
-    touched = sorted(places.values(), key=lambda c: c.iso3)
-    fig.add_trace(go.Scattergeo(
-        lat=[c.lat for c in touched], lon=[c.lon for c in touched],
-        mode="markers+text", text=[c.iso3 for c in touched], textposition="top center",
-        textfont={"size": 10, "color": "#333333"},
-        marker={"size": 5, "color": "#333333"},
-        customdata=[c.name for c in touched], hovertemplate="%{customdata}<extra></extra>",
-        name="countries on the routes", showlegend=False,
-    ))
-    points = [(c.lat, c.lon) for c in touched] if extent == "edges" else None
-    _base_layout(fig, title, geo_layout(points))
+    style = flow_style([edges], color_by, "flow_map")
+    lines, places = edge_traces(edges, style, "flow_map")
+    fig = go.Figure([outline_trace(), *lines, place_trace(places)])
+    points = [(c.lat, c.lon) for c in places.values()] if extent == "edges" else None
+    base_layout(fig, title, geo_layout(points))
     fig.update_layout(legend={"title": {"text": color_by}, "orientation": "v", "x": 1.0,
                               "xanchor": "right", "y": 0.98, "bgcolor": "rgba(255,255,255,0.8)"})
-    _note(fig, "Line width ∝ share of flows; dashed, lighter: more than half inferred. "
-               "Hover a line's ends for the 90% interval.")
+    add_note(fig, FLOW_NOTE)
     return mark_synthetic(fig) if synthetic else fig
 
 
@@ -291,6 +262,6 @@ def transit_choropleth(
         showlegend=False,
     ))
     points = [(c.lat, c.lon) for c in places.values()] if extent == "nodes" else None
-    _base_layout(fig, title, geo_layout(points))
-    _note(fig, "Grey: no estimate. Hover a country for the 90% interval.")
+    base_layout(fig, title, geo_layout(points))
+    add_note(fig, "Grey: no estimate. Hover a country for the 90% interval.")
     return mark_synthetic(fig) if synthetic else fig
