@@ -7,7 +7,13 @@ import sys
 import typer
 
 from tocta import __version__
-from tocta.cli import commands_data, commands_reference, commands_simulate, commands_store
+from tocta.cli import (
+    commands_data,
+    commands_reference,
+    commands_routes,
+    commands_simulate,
+    commands_store,
+)
 from tocta.cli.console import err
 from tocta.errors import TocError
 
@@ -46,6 +52,7 @@ commands_store.register(app)
 commands_data.register(app)
 commands_reference.register(app)
 commands_simulate.register(app)
+commands_routes.register(app)
 
 
 def main() -> None:

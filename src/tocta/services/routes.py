@@ -145,3 +145,60 @@ def route_flows(store: Store, clearance: Clearance, *, commodity: str,
 def _max(values: pl.Series) -> int | None:
     v = values.max()
     return int(v) if v is not None else None  # type: ignore[arg-type]
+
+
+def is_synthetic(store: Store) -> bool:
+    """Whether the store holds simulated data (everything shown from it says SYNTHETIC)."""
+    return store.get_meta("data_kind") == "synthetic"
+
+
+def write_route_outputs(result: RouteEstimate, out: Path, *, synthetic: bool,
+                        region: str | None = None) -> dict[str, Path]:
+    """Write the tables (CSV and Parquet), the figures (standalone HTML) and the explanation.
+
+    Returns the written paths by name. Every file of a synthetic store says so: the tables
+    carry a ``synthetic`` column, the figures a SYNTHETIC banner, the text a first line.
+    """
+    from tocta.figures.comparisons import side_by_side
+    from tocta.figures.maps import flow_map, transit_choropleth
+    from tocta.figures.offline import write_html
+    from tocta.figures.paths import sankey
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    stem = f"{result.commodity}_{result.period[0]}-{result.period[1]}"
+    tables = {"edges": result.edges, "nodes": result.nodes, "paths": result.paths,
+              "naive_edges": result.naive_edges}
+    if result.yearly is not None:
+        tables["yearly"] = result.yearly
+    if result.modes is not None:
+        tables["modes"] = result.modes
+    for name, df in tables.items():
+        df = df.with_columns(synthetic=pl.lit(synthetic))
+        df.write_parquet(out / f"{stem}_{name}.parquet")
+        flat = df.with_columns(pl.col("path").list.join(">")) if "path" in df.columns else df
+        flat.write_csv(out / f"{stem}_{name}.csv")
+        written[name] = out / f"{stem}_{name}.csv"
+    where = f" — {region}" if region else ""
+    title = f"{result.commodity}, {result.period[0]}-{result.period[1]}{where}"
+    figures = {
+        "flow_map": flow_map(result.edges.head(60), title=f"Estimated routes: {title}",
+                             synthetic=synthetic, color_by="trend"),
+        "transit_map": transit_choropleth(result.nodes, title=f"Flow through each country: "
+                                          f"{title}", synthetic=synthetic),
+        "sankey": sankey(result.paths, title=f"Origin → transit → destination: {title}",
+                         synthetic=synthetic),
+        "naive_vs_corrected": side_by_side(
+            result.naive_edges.head(40).with_columns(share_low=pl.col("share"),
+                                                     share_high=pl.col("share")),
+            result.edges.head(40), title=f"Raw seizures vs bias-corrected: {title}",
+            synthetic=synthetic),
+    }
+    for name, fig in figures.items():
+        written[name] = write_html(fig, out / f"{stem}_{name}.html", title=title,
+                                   synthetic=synthetic)
+    text = out / f"{stem}_method.txt"
+    banner = "SYNTHETIC DATA — simulated, not real\n\n" if synthetic else ""
+    text.write_text(banner + result.explain() + "\n", encoding="utf-8")
+    written["method"] = text
+    return written
