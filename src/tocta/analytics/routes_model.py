@@ -23,7 +23,7 @@ the fit shows (Pearson χ²/df), and the model refitted from the estimate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,6 +32,9 @@ import statsmodels.api as sm
 from tocta.analytics.routes_paths import Likelihood, NoiseModel, learn_end
 
 MIN_TAU2 = 0.25
+PRIOR_EXPOSURE = 0.0
+START_SPREAD = 1.0
+BOOT_ITERATIONS = 100
 
 
 @dataclass
@@ -80,7 +83,8 @@ def _shrink(d_mle: np.ndarray, records: np.ndarray, covariates: np.ndarray | Non
 
 def fit(lik: Likelihood, weight: np.ndarray, *, reporting: np.ndarray,
         covariates: np.ndarray | None = None, start: Fit | None = None,
-        iterations: int = 300, tol: float = 1e-7, learn_noise: bool = False) -> Fit:
+        iterations: int = 300, tol: float = 1e-7, learn_noise: bool = False,
+        prior: float = PRIOR_EXPOSURE) -> Fit:
     """Fit path flows and detection rates by EM (see module docstring).
 
     With ``learn_noise`` the probabilities that a reported origin or destination is the
@@ -114,7 +118,13 @@ def fit(lik: Likelihood, weight: np.ndarray, *, reporting: np.ndarray,
                 learn_end(lik.dest_kind, pair, lik.noise.destination), lik.noise.transit_stray))
             L = lik.matrix
         exposure = PC @ d
-        lam = np.divide(allocated, exposure, out=np.zeros(n_p), where=exposure > 0)
+        # Optional gamma prior (shape 1, rate b = prior × median exposure): a path only
+        # near-silent countries see is not extrapolated beyond what typical detection implies.
+        # Off in the main fit (it biases low-detection paths at any sample size); the
+        # structural variants use it.
+        seen = exposure[exposure > 0]
+        b = prior * float(np.median(seen)) if len(seen) else 0.0
+        lam = np.divide(allocated, exposure + b, out=np.zeros(n_p), where=exposure + b > 0)
         through = PC.T @ lam
         d_mle = np.divide(records, through, out=np.zeros(n_c), where=through > 0)
         d = _shrink(d_mle, records, covariates, reporting)
@@ -149,14 +159,22 @@ def _dispersion(observed: np.ndarray, mean: np.ndarray) -> float:
 
 def bootstrap(lik: Likelihood, weight: np.ndarray, base: Fit, *, reporting: np.ndarray,
               covariates: np.ndarray | None, replicates: int, seed: int,
-              iterations: int = 60) -> list[Fit]:
-    """Refits on class counts redrawn as dispersion × Poisson(count ÷ dispersion)."""
+              iterations: int = BOOT_ITERATIONS) -> list[Fit]:
+    """Refits on redrawn counts, each from a perturbed start.
+
+    Counts are redrawn as dispersion × Poisson(count ÷ dispersion) (sampling noise and
+    over-dispersion). Each refit starts from the estimate with its path flows multiplied by a
+    lognormal factor (sigma ``START_SPREAD``): where the records cannot tell two path
+    structures apart the likelihood is flat, and refits from different starts end at
+    different points of that ridge — the intervals then show the ambiguity instead of hiding it.
+    """
     rng = np.random.default_rng(seed)
     phi = base.dispersion
     fits = []
     for _ in range(replicates):
         drawn = phi * rng.poisson(weight / phi)
-        fits.append(fit(lik, drawn, reporting=reporting, covariates=covariates, start=base,
+        start = replace(base, flow=base.flow * rng.lognormal(0.0, START_SPREAD, len(base.flow)))
+        fits.append(fit(lik, drawn, reporting=reporting, covariates=covariates, start=start,
                         iterations=iterations))
     return fits
 
@@ -164,3 +182,4 @@ def bootstrap(lik: Likelihood, weight: np.ndarray, base: Fit, *, reporting: np.n
 def leg_flows(flow: np.ndarray, legs: sp.csr_matrix) -> np.ndarray:
     """Flow on each leg: the sum of the flows of the paths that take it."""
     return np.asarray(legs.T @ flow).ravel()
+

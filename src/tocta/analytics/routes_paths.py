@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.stats import poisson
 
 from tocta.analytics.transport import TransportGraph
 
@@ -83,7 +84,8 @@ def reported_pairs(classes: ClassTable) -> dict[tuple[str, str], float]:
     return dict(pairs)
 
 
-def path_ends(classes: ClassTable) -> tuple[list[str], list[str], dict[str, float]]:
+def path_ends(classes: ClassTable, noise: NoiseModel | None = None, n_world: int = 0
+              ) -> tuple[list[str], list[str], dict[str, float]]:
     """Countries where candidate paths start (sources) and end (markets).
 
     Direction comes from the skeletons: a country reported *before* other points (as an
@@ -92,11 +94,17 @@ def path_ends(classes: ClassTable) -> tuple[list[str], list[str], dict[str, floa
     origin) shows inflow. Sources are frequent reported origins with outflow ≥ inflow; ends
     are frequent reported destinations and seizing countries with inflow ≥ outflow. A
     country can be both (a departure hub that also consumes).
+
+    "Frequent": at least ``MIN_END_SHARE`` of the reported ends; once a fit has learnt the
+    ``noise``, more often than misreports alone would name it (the 99th percentile of a
+    Poisson count with the misreport rate spread over ``n_world`` countries) — so a country
+    named only by a handful of misreports does not become a path end.
     """
     out: dict[str, float] = defaultdict(float)
     into: dict[str, float] = defaultdict(float)
     as_origin: dict[str, float] = defaultdict(float)
     as_end: dict[str, float] = defaultdict(float)
+    as_destination: dict[str, float] = defaultdict(float)
     for i in range(len(classes)):
         s = classes.skeleton(i)
         x = float(classes.weight[i])
@@ -110,11 +118,20 @@ def path_ends(classes: ClassTable) -> tuple[list[str], list[str], dict[str, floa
         end = classes.destination[i] or (classes.country[i] if len(s) > 1 else None)
         if end is not None:
             as_end[end] += x
-    def frequent(tally: dict[str, float]) -> set[str]:
+        if classes.destination[i] is not None:
+            as_destination[classes.destination[i]] += x  # type: ignore[index]
+    def frequent(tally: dict[str, float], stray: float | None = None) -> set[str]:
         total = sum(tally.values())
-        return {k for k, x in tally.items() if x >= max(2.0, MIN_END_SHARE * total)}
-    sources = sorted(c for c in frequent(as_origin) if out[c] >= into[c])
-    ends = sorted(c for c in frequent(as_end) if into[c] >= out[c])
+        floor = max(2.0, MIN_END_SHARE * total)
+        if stray is not None and n_world:
+            floor = max(2.0, float(poisson.ppf(0.99, stray * total / n_world)) + 1)
+        return {k for k, x in tally.items() if x >= floor}
+    o_stray = noise.origin[2] if noise else None
+    t_stray = noise.destination[2] if noise else None
+    sources = sorted(c for c in frequent(as_origin, o_stray) if out[c] >= into[c])
+    seized_last = {k: v - as_destination.get(k, 0.0) for k, v in as_end.items()}
+    named = frequent(as_destination, t_stray) | frequent(seized_last)
+    ends = sorted(c for c in named if into[c] >= out[c])
     upstream = {c: out[c] / (out[c] + into[c]) for c in set(out) | set(into)
                 if out[c] + into[c] >= 2.0}
     return sources, ends, upstream
@@ -131,13 +148,14 @@ def downstream(path: tuple[str, ...], upstream: dict[str, float]) -> bool:
     return all(b <= a + DIRECTION_SLACK for a, b in itertools.pairwise(seen))
 
 
-def candidate_paths(classes: ClassTable, graph: TransportGraph, *, k: int = 6
-                    ) -> list[tuple[str, ...]]:
+def candidate_paths(classes: ClassTable, graph: TransportGraph, *, k: int = 6,
+                    unreported: float = UNREPORTED_LEG, noise: NoiseModel | None = None,
+                    n_world: int = 0) -> list[tuple[str, ...]]:
     """Candidate paths between the reported ends (see module docstring)."""
     pairs = reported_pairs(classes)
-    weights = [1.0 if pairs.get(p, 0.0) > 0 else UNREPORTED_LEG + graph.links[p].cost / 20000.0
+    weights = [1.0 if pairs.get(p, 0.0) > 0 else unreported + graph.links[p].cost / 20000.0
                for p in graph.edge_pairs()]
-    origins, destinations, upstream = path_ends(classes)
+    origins, destinations, upstream = path_ends(classes, noise, n_world)
     found: set[tuple[str, ...]] = set()
     for o in origins:
         for t in destinations:

@@ -29,12 +29,13 @@ def edge_table(legs: list[tuple[str, str]], shares: np.ndarray, inferred: np.nda
     low, high = _bounds(shares[1:]) if len(shares) > 1 else (shares[0], shares[0])
     modes = [(graph.link(a, b).mode if graph.link(a, b) else None) for a, b in legs]  # type: ignore[union-attr]
     df = pl.DataFrame({
-        "from_iso3": [a for a, _ in legs], "to_iso3": [b for _, b in legs],
+        "from_iso3": pl.Series([a for a, _ in legs], dtype=pl.Utf8),
+        "to_iso3": pl.Series([b for _, b in legs], dtype=pl.Utf8),
         "commodity": commodity, "period": period,
         "share": shares[0], "share_low": np.minimum(low, shares[0]),
         "share_high": np.maximum(high, shares[0]),
         "volume": pl.Series([None] * len(legs), dtype=pl.Float64),
-        "inferred_share": inferred, "mode": modes, "method": method,
+        "inferred_share": inferred, "mode": pl.Series(modes, dtype=pl.Utf8), "method": method,
     })
     return df.filter(pl.col("share_high") >= 1e-5).sort("share", descending=True)
 
