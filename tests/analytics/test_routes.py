@@ -119,3 +119,17 @@ def test_a_growing_leg_is_emerging_and_a_shrinking_one_fading() -> None:
     assert trend[("CPV", "ESP")] == "emerging"
     assert trend[("MAR", "ESP")] == "fading"
     assert est.yearly is not None and est.yearly["year"].n_unique() == 6
+
+
+def test_a_volume_anchor_gives_each_leg_its_fraction_of_the_flow() -> None:
+    est = estimate_routes(detection_case(), commodity="cocaine_hcl", period=(2020, 2020),
+                          inputs=INPUTS, replicates=5, anchor=1000.0)
+    # COL→CPV carries all the flow, each market leg half of it.
+    vol = dict(zip(zip(est.edges["from_iso3"], est.edges["to_iso3"], strict=True),
+                   est.edges["volume"], strict=True))
+    assert vol[("COL", "CPV")] == pytest.approx(1000.0, rel=0.05)
+    assert vol[("CPV", "ESP")] == pytest.approx(500.0, rel=0.05)
+    assert (est.edges["volume_low"] <= est.edges["volume"]).all()
+    # The only transit country is the hub of the structure too.
+    top = est.nodes.sort("betweenness", descending=True)["iso3"][0]
+    assert top == "CPV"

@@ -147,3 +147,25 @@ def test_people_flows_recover_the_simulated_detections(tmp_path: Path) -> None:
     covered = (both["share_low"] <= both["true_share"]) & (both["true_share"] <= both["share_high"])
     assert covered.mean() >= 0.75  # type: ignore[operator]
     assert "DETECTION EFFORT" in result.explain()
+
+
+def test_cli_flows_victims_prints_and_writes(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tocta.cli.main import app
+    from tocta.store.engine import open_store
+
+    db = tmp_path / "victims.db"
+    store = open_store(str(db))
+    add_source(store, "POL-ITA/victims", grade="admiralty:B2", tlp="AMBER")
+    ingest_files(store, [write_csv(tmp_path / "ita.csv", [
+        victims("Nigeria", "Italy", 30), victims("Romania", "Italy", 10)])],
+        IngestOptions(record_type="VictimCount", source_id="POL-ITA/victims"))
+    store.dispose()
+    result = CliRunner().invoke(app, ["flows", "victims", "--db", str(db), "--out",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "detection effort" in result.output
+    edges = pl.read_csv(tmp_path / "out" / "victims_edges.csv")
+    assert set(edges["from_iso3"]) == {"NGA", "ROU"} and set(edges["to_iso3"]) == {"ITA"}
+    assert (tmp_path / "out" / "victims_flow_map.html").exists()

@@ -27,7 +27,7 @@ from tocta.analytics.routes_paths import (
     likelihood,
     reported_pairs,
 )
-from tocta.analytics.routes_tables import edge_table, node_table, path_table
+from tocta.analytics.routes_tables import edge_table, node_table, path_table, with_betweenness
 from tocta.analytics.routes_trends import trend_table, yearly_shares
 from tocta.analytics.transport import TransportGraph, transport_graph
 
@@ -196,7 +196,7 @@ def estimate_routes(classes: pl.DataFrame, *, commodity: str, period: tuple[int,
                     covariates: dict[str, list[float]] | None = None,
                     graph: TransportGraph | None = None, weight: str = "records",
                     replicates: int = 40, seed: int = 0, noise: NoiseModel | None = None,
-                    structural: bool = True) -> RouteEstimate:
+                    structural: bool = True, anchor: float | None = None) -> RouteEstimate:
     """Fit the route model on ``classes`` (``routes_records.seizure_classes`` rows).
 
     Args:
@@ -205,6 +205,9 @@ def estimate_routes(classes: pl.DataFrame, *, commodity: str, period: tuple[int,
         covariates: per country, the covariates of its detection rate (e.g. [rule of law]).
         weight: "records" (each event counts once; default) or "volume" (canonical quantity).
         replicates: bootstrap refits for the intervals.
+        anchor: a volume anchor — the annual quantity entering the routes (canonical unit,
+            e.g. kg/yr from a production or consumption estimate); gives each leg a volume
+            (its fraction of all flow × the anchor) with the same interval.
         structural: also fit the structural variants (``STRUCTURAL_VARIANTS``) and widen
             the intervals to span their estimates.
     """
@@ -247,6 +250,18 @@ def estimate_routes(classes: pl.DataFrame, *, commodity: str, period: tuple[int,
                                     iterations=300)))
     result = _assemble(ct, graph, paths, lik, base, boots, variants, commodity, period, inputs,
                        naive_edges(ct, commodity, period), replicates)
+    if anchor is not None:
+        path_legs, _ = leg_incidence(paths)
+        # share × (legs per unit of flow) = the leg's fraction of all flow.
+        per_share = float(leg_flows(base.flow, path_legs).sum()) / max(
+            float(base.flow.sum()), 1e-300)
+        result.edges = result.edges.with_columns(
+            volume=pl.col("share") * per_share * anchor,
+            volume_low=pl.col("share_low") * per_share * anchor,
+            volume_high=pl.col("share_high") * per_share * anchor)
+        result.notes.append(f"Volumes: each leg's fraction of the flow × the anchor of "
+                            f"{anchor:,.0f} per year given by the user (legs per unit of flow: "
+                            f"{per_share:.2f}).")
     if classes["year"].n_unique() >= 3:
         years, yearly, totals, legs = yearly_shares(classes, paths, lik.countries, base, rep,
                                                     lik.n_world, weight)
@@ -283,7 +298,8 @@ def _assemble(ct: ClassTable, graph: TransportGraph, paths: list[tuple[str, ...]
     edges = _widen(edges, variants).with_columns(
         share_low=pl.min_horizontal("share_low", pl.col("share") * np.exp(-Z90 * MODEL_ERROR)),
         share_high=pl.max_horizontal("share_high", pl.col("share") * np.exp(Z90 * MODEL_ERROR)))
-    nodes = node_table(paths, [base, *boots], lik, ct, commodity, label)
+    nodes = with_betweenness(node_table(paths, [base, *boots], lik, ct, commodity, label),
+                             edges)
     path_df = path_table(paths, [base, *boots], commodity, label)
     info = {"iterations": float(base.iterations), "dispersion": base.dispersion,
             "log_likelihood": base.log_likelihood, "replicates": float(replicates),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import typer
 from rich.table import Table
 
@@ -25,6 +26,9 @@ def routes(
                                   "ceiling (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)."),
     replicates: int = typer.Option(40, help="Bootstrap refits behind the 90% intervals."),
     seed: int = typer.Option(0, help="Seed of the bootstrap."),
+    anchor: float = typer.Option(None, help="Annual quantity entering the routes (kg/yr for "
+                                 "drugs), e.g. from a production estimate: gives each leg a "
+                                 "volume with its interval."),
     top: int = typer.Option(15, help="Rows to print per table."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print edges, hubs and inputs as JSON."),
@@ -48,12 +52,12 @@ def routes(
     period = parse_years(years) if years else None
     with err.status("estimating routes…", spinner="dots") as status:
         result = route_flows(store, reader, commodity=commodity, region=region, years=period,
-                             engine=engine, replicates=replicates, seed=seed,
+                             engine=engine, replicates=replicates, seed=seed, anchor=anchor,
                              progress=lambda msg: status.update(msg + "…"))
     synthetic = is_synthetic(store)
     written = (write_route_outputs(result, out_dir, synthetic=synthetic, region=region)
                if out_dir else {})
-    hubs = result.nodes.filter(pl_not_origin()).head(top)
+    hubs = result.nodes.filter(pl.col("role") != "origin").head(top)
     if as_json:
         print_json({"commodity": result.commodity, "period": list(result.period),
                     "synthetic": synthetic, "method": result.method,
@@ -83,25 +87,35 @@ def routes(
                       f"{naive.get((row['from_iso3'], row['to_iso3']), 0.0):.1%}",
                       f"{row['inferred_share']:.0%}", str(row.get("trend") or ""))
     out.print(edges)
-    table = Table("country", "role", "throughput", "90% interval", "records", "LE ratio",
-                  "data gap", title="Hubs (share of flow passing through)")
+    table = Table("country", "role", "throughput", "90% interval", "betweenness", "records",
+                  "LE ratio", "data gap", title="Hubs (share of flow passing through)")
     for row in hubs.iter_rows(named=True):
         le = row["le_ratio"]
         table.add_row(row["iso3"], row["role"], f"{row['throughput_share']:.1%}",
                       f"{row['throughput_low']:.1%} – {row['throughput_high']:.1%}",
-                      str(row["seizures_reported"]), "" if le is None else f"{le:.2f}",
-                      "yes" if row["data_gap"] else "")
+                      f"{row['betweenness']:.2f}", str(row["seizures_reported"]),
+                      "" if le is None else f"{le:.2f}", "yes" if row["data_gap"] else "")
     out.print(table)
+    if region:
+        from tocta.reference.regions import region_codes
+
+        entry = Table("from", "into", "share", "90% interval", title=f"Entry points into {region}")
+        for row in result.entry_points(region_codes(region)).head(top).iter_rows(named=True):
+            entry.add_row(row["from_iso3"], row["to_iso3"], f"{row['share']:.1%}",
+                          f"{row['share_low']:.1%} – {row['share_high']:.1%}")
+        out.print(entry)
+    if result.modes is not None:
+        out.print("Mode of transport (records): " + ", ".join(
+            f"{m} {s:.0%}" for m, s in zip(result.modes["mode"], result.modes["share"],
+                                           strict=True)), highlight=False)
+    gaps = result.nodes.filter(pl.col("data_gap"))["iso3"].to_list()
+    if gaps:
+        out.print("Data gaps (on the estimated routes, few or no seizures reported): "
+                  + ", ".join(gaps), highlight=False)
     out.print(f"method: {result.method}; `--out DIR` writes the method note "
               "(how the flows were estimated and what they rest on).", highlight=False)
     for name, path in written.items():
         out.print(f"  {name}: {path}", highlight=False)
-
-
-def pl_not_origin():  # type: ignore[no-untyped-def]
-    import polars as pl
-
-    return pl.col("role") != "origin"
 
 
 def register(app: typer.Typer) -> None:

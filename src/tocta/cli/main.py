@@ -9,6 +9,7 @@ import typer
 from tocta import __version__
 from tocta.cli import (
     commands_data,
+    commands_flows,
     commands_reference,
     commands_routes,
     commands_simulate,
@@ -53,6 +54,7 @@ commands_data.register(app)
 commands_reference.register(app)
 commands_simulate.register(app)
 commands_routes.register(app)
+commands_flows.register(app)
 
 
 def main() -> None:

@@ -105,7 +105,8 @@ def route_classes(store: Store, clearance: Clearance, commodity: str, *,
 def route_flows(store: Store, clearance: Clearance, *, commodity: str,
                 region: str | None = None, years: tuple[int, int] | None = None,
                 engine: str = "duckdb", replicates: int = 40, seed: int = 0,
-                weight: str = "records", progress: Progress | None = None) -> RouteEstimate:
+                weight: str = "records", anchor: float | None = None,
+                progress: Progress | None = None) -> RouteEstimate:
     """Bias-corrected routes of ``commodity`` from the seizures ``clearance`` may read.
 
     The model is fitted on every record of the commodity in the period; ``region`` limits
@@ -138,7 +139,7 @@ def route_flows(store: Store, clearance: Clearance, *, commodity: str,
     result = estimate_routes(classes, commodity=cid, period=period, inputs=inputs,
                              reporting=set(reporting["country"].to_list()),
                              covariates=covariates or None, replicates=replicates, seed=seed,
-                             weight=weight)
+                             weight=weight, anchor=anchor)
     return result.for_region(codes) if codes else result
 
 
