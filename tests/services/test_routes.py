@@ -106,8 +106,9 @@ def test_cli_prints_routes_and_writes_tables_and_figures(sqlite_store: Store,
     assert result.exit_code == 0, result.output
     assert "Main routes" in result.output and "Hubs" in result.output
     edges = pl.read_csv(out / "cocaine_type_2018-2020_edges.csv")
-    assert {"from_iso3", "to_iso3", "share", "share_low", "share_high", "method"} <= set(
-        edges.columns)
+    assert {"from_iso3", "to_iso3", "share", "share_low", "share_high", "method", "period",
+            "tlp", "records_used", "worst_reliability_rank", "synthetic"} <= set(edges.columns)
+    assert set(edges["tlp"]) == {"AMBER"} and not edges["synthetic"].any()
     for name in ("flow_map", "transit_map", "sankey", "naive_vs_corrected"):
         html = (out / f"cocaine_type_2018-2020_{name}.html").read_text(encoding="utf-8")
         assert "PlotlyGeoAssets" in html and "SYNTHETIC" not in html

@@ -174,8 +174,13 @@ def write_route_outputs(result: RouteEstimate, out: Path, *, synthetic: bool,
         tables["yearly"] = result.yearly
     if result.modes is not None:
         tables["modes"] = result.modes
+    labels = {"synthetic": pl.lit(synthetic), "tlp": pl.lit(result.inputs.tlp),
+              "records_used": pl.lit(result.inputs.records),
+              "countries_reporting": pl.lit(len(result.inputs.countries_reporting)),
+              "worst_reliability_rank": pl.lit(result.inputs.worst_reliability),
+              "worst_credibility_rank": pl.lit(result.inputs.worst_credibility)}
     for name, df in tables.items():
-        df = df.with_columns(synthetic=pl.lit(synthetic))
+        df = df.with_columns(**labels)
         df.write_parquet(out / f"{stem}_{name}.parquet")
         flat = df.with_columns(pl.col("path").list.join(">")) if "path" in df.columns else df
         flat.write_csv(out / f"{stem}_{name}.csv")
