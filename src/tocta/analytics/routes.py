@@ -10,13 +10,21 @@ rests on. ``docs/methodology/routes.md`` explains the method and its limits.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from tocta.analytics.routes_model import PRIOR_EXPOSURE, Fit, bootstrap, fit, leg_flows
+from tocta.analytics.routes_model import (
+    PRIOR_EXPOSURE,
+    Fit,
+    bootstrap,
+    fit,
+    in_parallel,
+    leg_flows,
+)
 from tocta.analytics.routes_paths import (
     UNREPORTED_LEG,
     ClassTable,
@@ -40,6 +48,7 @@ STRUCTURAL_VARIANTS = (
     (6, 1.5, PRIOR_EXPOSURE), (6, 4.0, PRIOR_EXPOSURE),
     (6, UNREPORTED_LEG, 0.03), (6, UNREPORTED_LEG, 0.1))
 LEVEL = 0.90
+FLOW_FLOOR = 1e-7
 Z90 = 1.6449
 #: Log-scale sd of the model error of an edge share (what neither sampling nor the structural
 #: variants show: interdiction along the path, ambiguity every variant resolves the same way).
@@ -195,7 +204,7 @@ def estimate_routes(classes: pl.DataFrame, *, commodity: str, period: tuple[int,
                     inputs: RouteInputs, reporting: set[str] | None = None,
                     covariates: dict[str, list[float]] | None = None,
                     graph: TransportGraph | None = None, weight: str = "records",
-                    replicates: int = 40, seed: int = 0, noise: NoiseModel | None = None,
+                    replicates: int = 20, seed: int = 0, noise: NoiseModel | None = None,
                     structural: bool = True, anchor: float | None = None) -> RouteEstimate:
     """Fit the route model on ``classes`` (``routes_records.seizure_classes`` rows).
 
@@ -225,29 +234,44 @@ def estimate_routes(classes: pl.DataFrame, *, commodity: str, period: tuple[int,
     learnt = dict(noise=base.noise, n_world=lik.n_world)
     pruned = candidate_paths(ct, graph, **learnt)  # type: ignore[arg-type]
     if pruned and pruned != paths:
+        first_paths, first_lik = paths, lik
         paths = pruned
         lik = likelihood(ct, paths, base.noise, lik.n_world)
         rep = np.array([c in reporters for c in lik.countries])
         cov = _covariates(covariates, lik.countries)
         base = fit(lik, ct.weight, reporting=rep, covariates=cov, iterations=2000,
-                   learn_noise=True)
+                   start=_carry(base, first_paths, first_lik, paths, lik))
     lik = lik.with_noise(base.noise)
+    # Paths the fit left without flow stay without it in any EM refit started from it
+    # (the updates are multiplicative): drop them before the refits.
+    keep = base.flow > FLOW_FLOOR * max(float(base.flow.max()), 1e-300)
+    if not keep.all():
+        paths = [p for p, k in zip(paths, keep, strict=True) if k]
+        lik = lik.subset(keep)
+        base = replace(base, flow=base.flow[keep])
     boots = bootstrap(lik, ct.weight, base, reporting=rep, covariates=cov,
                       replicates=replicates, seed=seed)
-    variants = []
-    for k, unreported, prior in (STRUCTURAL_VARIANTS if structural else ()):
+    tasks = []
+    def variant(k: int, unreported: float, prior: float
+                ) -> tuple[list[tuple[str, ...]], Fit]:
         paths_v = candidate_paths(ct, graph, k=k, unreported=unreported, noise=base.noise,
                                   n_world=lik.n_world) or paths
         lik_v = likelihood(ct, paths_v, base.noise, lik.n_world)
         rep_v = np.array([c in reporters for c in lik_v.countries])
-        cov_v = _covariates(covariates, lik_v.countries)
-        variants.append((paths_v, fit(lik_v, ct.weight, reporting=rep_v, covariates=cov_v,
-                                      start=None, iterations=1000, prior=prior)))
-    for country in _large_reporters(lik, ct.weight):
+        return paths_v, fit(lik_v, ct.weight, reporting=rep_v,
+                            covariates=_covariates(covariates, lik_v.countries),
+                            start=_carry(base, paths, lik, paths_v, lik_v), iterations=150,
+                            prior=prior)
+
+    def left_out(country: str) -> tuple[list[tuple[str, ...]], Fit]:
         held = np.where(np.array(ct.country) == country, 0.0, ct.weight)
         rep_j = rep & (np.array(lik.countries) != country)
-        variants.append((paths, fit(lik, held, reporting=rep_j, covariates=cov, start=base,
-                                    iterations=300)))
+        return paths, fit(lik, held, reporting=rep_j, covariates=cov, start=base,
+                          iterations=40)
+
+    tasks = [partial(variant, *v) for v in (STRUCTURAL_VARIANTS if structural else ())]
+    tasks += [partial(left_out, c) for c in _large_reporters(lik, ct.weight)]
+    variants = in_parallel(tasks)
     result = _assemble(ct, graph, paths, lik, base, boots, variants, commodity, period, inputs,
                        naive_edges(ct, commodity, period), replicates)
     if anchor is not None:
@@ -263,8 +287,7 @@ def estimate_routes(classes: pl.DataFrame, *, commodity: str, period: tuple[int,
                             f"{anchor:,.0f} per year given by the user (legs per unit of flow: "
                             f"{per_share:.2f}).")
     if classes["year"].n_unique() >= 3:
-        years, yearly, totals, legs = yearly_shares(classes, paths, lik.countries, base, rep,
-                                                    lik.n_world, weight)
+        years, yearly, totals, legs = yearly_shares(classes, ct, paths, lik, base, rep, weight)
         trends = trend_table(years, yearly, totals, legs)
         result.edges = result.edges.join(trends, on=["from_iso3", "to_iso3"], how="left")
         result.yearly = pl.DataFrame({
@@ -311,6 +334,16 @@ def _assemble(ct: ClassTable, graph: TransportGraph, paths: list[tuple[str, ...]
             "destination_is_downstream": base.noise.destination[1],
             "destination_misreported": base.noise.destination[2]}
     return RouteEstimate(commodity, period, edges, nodes, path_df, naive, inputs, info)
+
+
+def _carry(base: Fit, paths: list[tuple[str, ...]], lik: Likelihood,
+           paths_v: list[tuple[str, ...]], lik_v: Likelihood) -> Fit:
+    """Start a variant's fit from the main fit: shared paths and countries keep their values."""
+    flow = dict(zip(paths, base.flow, strict=True))
+    mean = float(base.flow.mean()) if len(base.flow) else 1.0
+    det = dict(zip(lik.countries, base.detection, strict=True))
+    return replace(base, flow=np.array([flow.get(p, mean) for p in paths_v]),
+                   detection=np.array([det.get(c, 1.0) for c in lik_v.countries]))
 
 
 def _covariates(covariates: dict[str, list[float]] | None, countries: list[str]

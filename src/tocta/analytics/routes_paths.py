@@ -199,20 +199,44 @@ class Likelihood:
     noise: NoiseModel
     values: np.ndarray | None = None   # P(class | path) per pair, in ``rows``/``cols`` order
 
+    def subset(self, keep: np.ndarray) -> Likelihood:
+        """The likelihood over the paths where ``keep`` is true (columns renumbered)."""
+        new_index = np.cumsum(keep) - 1
+        pair = keep[self.cols]
+        n_r = self.matrix.shape[0]
+        shell = replace(
+            self, matrix=sp.csr_matrix((n_r, int(keep.sum()))),
+            path_country=self.path_country[np.flatnonzero(keep)],
+            rows=self.rows[pair], cols=new_index[self.cols[pair]],
+            origin_kind=self.origin_kind[pair], origin_between=self.origin_between[pair],
+            dest_kind=self.dest_kind[pair], dest_between=self.dest_between[pair],
+            transit=self.transit[pair])
+        lik = shell.with_noise(self.noise)
+        lik.explained = np.asarray(lik.matrix.sum(axis=1)).ravel() > 0
+        return lik
+
     def with_noise(self, noise: NoiseModel) -> Likelihood:
         """The same likelihood under another noise model."""
         values = (_end_factor(self.origin_kind, self.origin_between, noise.origin, self.n_world)
                   * _end_factor(self.dest_kind, self.dest_between, noise.destination,
                                 self.n_world) * self.transit)
-        matrix = sp.csr_matrix((values, (self.rows, self.cols)), shape=self.matrix.shape)
+        # Pairs are built class by class with paths in increasing order: already CSR order,
+        # so the matrix is assembled without sorting (this runs at every EM step that learns
+        # the noise).
+        n_r = self.matrix.shape[0]
+        indptr = np.zeros(n_r + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.rows, minlength=n_r), out=indptr[1:])
+        matrix = sp.csr_matrix((values, self.cols, indptr), shape=self.matrix.shape)
         return replace(self, matrix=matrix, noise=noise, values=values)
 
 
 def _end_factor(kind: np.ndarray, between: np.ndarray, p: tuple[float, float, float],
                 n_world: int) -> np.ndarray:
+    """P(reported end | path) per pair: a lookup by kind, divided by the number of countries
+    an upstream (downstream) report could have named (``between`` is 1 for other kinds)."""
     end, up, stray = p
-    return np.select([kind == MISSING, kind == FIRST, kind == FIRST_ONLY, kind == UPSTREAM],
-                     [1.0, end, end + up, up / np.maximum(between, 1)], stray / n_world)
+    lut = np.array([1.0, end, end + up, up, stray / n_world])  # MISSING..STRAY
+    return lut[kind] / between
 
 
 def learn_end(kind: np.ndarray, alloc: np.ndarray, p: tuple[float, float, float]
@@ -231,19 +255,27 @@ def learn_end(kind: np.ndarray, alloc: np.ndarray, p: tuple[float, float, float]
     return float(out[0]), float(out[1]), float(out[2])
 
 
-def _kinds(target: int | None, pos_t: np.ndarray | None, at: np.ndarray, is_end: np.ndarray,
-           span: np.ndarray, ahead: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Kind of a reported end on each path, and how many countries it could have been."""
-    n = len(at)
-    if target is None:
-        return np.full(n, MISSING, dtype=np.int8), np.zeros(n)
-    if pos_t is None:
-        return np.full(n, STRAY, dtype=np.int8), np.zeros(n)
-    # ``span``: countries strictly between the seizure and the path's end on that side.
-    inside = (pos_t > at) & ~is_end if ahead else (pos_t >= 0) & (pos_t < at) & ~is_end
-    kind = np.where(is_end & (span >= 0), np.where(span == 0, FIRST_ONLY, FIRST),
-                    np.where(inside, UPSTREAM, STRAY)).astype(np.int8)
-    return kind, np.maximum(span, 1).astype(float)
+def _kinds_block(pos_on: np.ndarray, target: np.ndarray, at: np.ndarray, span: np.ndarray,
+                 *, ahead: bool, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kind of each class's reported end on each path (paths × classes), and how many
+    countries an upstream (downstream) report could have named.
+
+    ``target``: the reported end per class (-1 missing, -2 a country on no path); ``at``: the
+    seizing country's position on each path; ``span``: countries strictly between the
+    seizure and the path's end on that side.
+    """
+    where = pos_on[:, np.maximum(target, 0)].astype(np.int64)     # paths × classes
+    if ahead:
+        is_end = (where == last) & (at < last)
+        inside = (where > at) & ~is_end
+    else:
+        is_end = (where == 0) & (at > 0)
+        inside = (where >= 0) & (where < at) & ~is_end
+    kind = np.where(is_end, np.where(span == 0, FIRST_ONLY, FIRST),
+                    np.where(inside, UPSTREAM, STRAY))
+    kind = np.where(target[None, :] == -1, MISSING, np.where(target[None, :] == -2, STRAY, kind))
+    between = np.where(kind == UPSTREAM, np.maximum(np.broadcast_to(span, kind.shape), 1), 1)
+    return kind.astype(np.int8), between.astype(float)
 
 
 def likelihood(classes: ClassTable, paths: list[tuple[str, ...]], noise: NoiseModel,
@@ -265,48 +297,48 @@ def likelihood(classes: ClassTable, paths: list[tuple[str, ...]], noise: NoiseMo
     length = np.array([len(p) for p in paths], dtype=np.int64)
     parts: dict[str, list[np.ndarray]] = defaultdict(list)
     class_country = np.array([index.get(c, -1) for c in classes.country], dtype=np.int64)
-    for i in range(len(classes)):
-        ci = class_country[i]
-        if ci < 0:
-            continue
+    # Reported ends as country indices: -1 missing, -2 a country no candidate path has.
+    def code(value: str | None) -> int:
+        return -1 if value is None else index.get(value, -2)
+    origin = np.array([code(o) for o in classes.origin], dtype=np.int64)
+    dest = np.array([code(t) for t in classes.destination], dtype=np.int64)
+    for ci in np.unique(class_country[class_country >= 0]):
         on = np.flatnonzero(pos[:, ci] >= 0)
-        if not len(on):
+        members = np.flatnonzero(class_country == ci)
+        if not len(on) or not len(members):
             continue
-        at = pos[on, ci].astype(np.int64)
-        o, t = classes.origin[i], classes.destination[i]
-        oi, ti = index.get(o) if o else None, index.get(t) if t else None
-        pos_o = pos[on, oi].astype(np.int64) if oi is not None else None
-        pos_t = pos[on, ti].astype(np.int64) if ti is not None else None
-        o_kind, o_between = _kinds(
-            0 if o else None, pos_o, at,
-            (pos_o == 0) & (at > 0) if pos_o is not None else np.zeros(len(on), bool),
-            at - 1, ahead=False)
-        t_kind, t_between = _kinds(
-            0 if t else None, pos_t, at,
-            (pos_t == length[on] - 1) & (at < length[on] - 1) if pos_t is not None
-            else np.zeros(len(on), bool), length[on] - 2 - at, ahead=True)
-        factor = np.ones(len(on))
-        for x in classes.transit[i]:
-            xi = index.get(x)
-            p_x = np.full(len(on), noise.transit_stray / n_world)
-            if xi is not None:
-                where = pos[on, xi]
-                p_x = p_x + np.where((where > 0) & (where < at),
-                                     (1 - noise.transit_stray) / np.maximum(at - 1, 1), 0)
-            factor *= p_x
-        for key, value in (("rows", np.full(len(on), i)), ("cols", on), ("ok", o_kind),
-                           ("ob", o_between), ("tk", t_kind), ("tb", t_between),
-                           ("tr", factor)):
-            parts[key].append(value)
+        at = pos[on, ci].astype(np.int64)[:, None]              # paths × 1
+        last = (length[on] - 1)[:, None]
+        o_kind, o_between = _kinds_block(pos[on], origin[members], at, at - 1, ahead=False,
+                                         last=last)
+        t_kind, t_between = _kinds_block(pos[on], dest[members], at, last - 1 - at,
+                                         ahead=True, last=last)
+        factor = np.ones((len(on), len(members)))
+        for k, i in enumerate(members):
+            for x in classes.transit[i]:
+                xi = index.get(x)
+                p_x = np.full(len(on), noise.transit_stray / n_world)
+                if xi is not None:
+                    where = pos[on, xi]
+                    p_x = p_x + np.where((where > 0) & (where < at[:, 0]), (
+                        1 - noise.transit_stray) / np.maximum(at[:, 0] - 1, 1), 0)
+                factor[:, k] *= p_x
+        rows = np.broadcast_to(members[None, :], (len(on), len(members)))
+        cols = np.broadcast_to(on[:, None], (len(on), len(members)))
+        for key, value in (("rows", rows), ("cols", cols), ("ok", o_kind), ("ob", o_between),
+                           ("tk", t_kind), ("tb", t_between), ("tr", factor)):
+            parts[key].append(np.ascontiguousarray(value.T).ravel())
     def cat(key: str, dtype: type) -> np.ndarray:
         return np.concatenate(parts[key]).astype(dtype) if parts[key] else np.zeros(0, dtype)
+    rows_all, cols_all = cat("rows", np.int64), cat("cols", np.int64)
+    order = np.lexsort((cols_all, rows_all))   # CSR order: by class, then path
     pr, pc = np.nonzero(pos >= 0)
     path_country = sp.csr_matrix((np.ones(len(pr)), (pr, pc)), shape=(n_p, n_c))
     shell = Likelihood(
         sp.csr_matrix((len(classes), n_p)), path_country, np.maximum(class_country, 0),
-        countries, np.zeros(len(classes), bool), cat("rows", np.int64), cat("cols", np.int64),
-        cat("ok", np.int8), cat("ob", float), cat("tk", np.int8), cat("tb", float),
-        cat("tr", float), n_world, noise)
+        countries, np.zeros(len(classes), bool), rows_all[order], cols_all[order],
+        cat("ok", np.int8)[order], cat("ob", float)[order], cat("tk", np.int8)[order],
+        cat("tb", float)[order], cat("tr", float)[order], n_world, noise)
     lik = shell.with_noise(noise)
     lik.explained = np.asarray(lik.matrix.sum(axis=1)).ravel() > 0
     return lik

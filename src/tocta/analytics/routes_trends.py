@@ -11,34 +11,49 @@ significance level, ``stable`` otherwise. Legs with fewer than three years of da
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 import polars as pl
 import statsmodels.api as sm
 
-from tocta.analytics.routes_model import Fit, fit, leg_flows
-from tocta.analytics.routes_paths import ClassTable, leg_incidence, likelihood
+from tocta.analytics.routes_model import Fit, fit, in_parallel, leg_flows
+from tocta.analytics.routes_paths import ClassTable, Likelihood, leg_incidence
 
 ALPHA = 0.05
 
 
-def yearly_shares(classes: pl.DataFrame, paths: list[tuple[str, ...]], countries: list[str],
-                  base: Fit, reporting: np.ndarray, n_world: int, weight: str = "records"
+def yearly_shares(classes: pl.DataFrame, pooled: ClassTable, paths: list[tuple[str, ...]],
+                  lik: Likelihood, base: Fit, reporting: np.ndarray, weight: str = "records"
                   ) -> tuple[list[int], np.ndarray, np.ndarray, list[tuple[str, str]]]:
-    """Leg shares per year (years × legs), records per year, and the legs in column order."""
-    from tocta.analytics.routes import class_table
+    """Leg shares per year (years × legs), records per year, and the legs in column order.
 
+    A year's classes are a subset of the pooled ones, so each year reuses the pooled
+    likelihood with that year's weights.
+    """
     path_legs, legs = leg_incidence(paths)
     years = sorted(int(y) for y in classes["year"].unique().to_list())
-    rows, totals = [], []
+    keys = ["country", "origin", "transit", "destination"]
+    index = pl.DataFrame({
+        "country": pooled.country, "origin": pooled.origin,
+        "transit": [">".join(t) if t else None for t in pooled.transit],
+        "destination": pooled.destination}, schema={k: pl.Utf8 for k in keys}).with_row_index()
+    per_year = (classes.with_columns(pl.col(keys).cast(pl.Utf8))
+                .group_by(["year", *keys]).agg(pl.col(weight).fill_null(0).sum())
+                .join(index, on=keys, how="inner", nulls_equal=True))
+    totals, tasks = [], []
     for year in years:
-        ct: ClassTable = class_table(classes.filter(pl.col("year") == year), weight)
-        lik = likelihood(ct, paths, base.noise, n_world, countries)
-        f = fit(lik, ct.weight, reporting=reporting, start=base, iterations=200)
+        rows = per_year.filter(pl.col("year") == year)
+        w = np.zeros(len(pooled))
+        w[rows["index"].to_numpy()] = rows[weight].to_numpy()
+        totals.append(float(w.sum()))
+        tasks.append(partial(fit, lik, w, reporting=reporting, start=base, iterations=50))
+    shares = []
+    for f in in_parallel(tasks):
         flow = leg_flows(f.flow, path_legs)
-        rows.append(flow / max(float(flow.sum()), 1e-300))
-        totals.append(float(ct.weight.sum()))
-    return years, np.vstack(rows) if rows else np.zeros((0, len(legs))), np.array(totals), legs
+        shares.append(flow / max(float(flow.sum()), 1e-300))
+    return years, np.vstack(shares) if shares else np.zeros((0, len(legs))), np.array(
+        totals), legs
 
 
 def trend_table(years: list[int], shares: np.ndarray, totals: np.ndarray,
