@@ -314,24 +314,36 @@ def likelihood(classes: ClassTable, paths: list[tuple[str, ...]], noise: NoiseMo
         t_kind, t_between = _kinds_block(pos[on], dest[members], at, last - 1 - at,
                                          ahead=True, last=last)
         factor = np.ones((len(on), len(members)))
+        strays = (o_kind == STRAY).astype(np.int8) + (t_kind == STRAY)
         for k, i in enumerate(members):
             for x in classes.transit[i]:
                 xi = index.get(x)
                 p_x = np.full(len(on), noise.transit_stray / n_world)
+                inside = np.zeros(len(on), bool)
                 if xi is not None:
                     where = pos[on, xi]
-                    p_x = p_x + np.where((where > 0) & (where < at[:, 0]), (
+                    inside = (where > 0) & (where < at[:, 0])
+                    p_x = p_x + np.where(inside, (
                         1 - noise.transit_stray) / np.maximum(at[:, 0] - 1, 1), 0)
                 factor[:, k] *= p_x
+                strays[:, k] += ~inside
         rows = np.broadcast_to(members[None, :], (len(on), len(members)))
         cols = np.broadcast_to(on[:, None], (len(on), len(members)))
-        for key, value in (("rows", rows), ("cols", cols), ("ok", o_kind), ("ob", o_between),
+        for key, value in (("rows", rows), ("cols", cols), ("st", strays),
+                           ("ok", o_kind), ("ob", o_between),
                            ("tk", t_kind), ("tb", t_between), ("tr", factor)):
             parts[key].append(np.ascontiguousarray(value.T).ravel())
     def cat(key: str, dtype: type) -> np.ndarray:
         return np.concatenate(parts[key]).astype(dtype) if parts[key] else np.zeros(0, dtype)
     rows_all, cols_all = cat("rows", np.int64), cat("cols", np.int64)
-    order = np.lexsort((cols_all, rows_all))   # CSR order: by class, then path
+    # A pair that needs two or more misreports (a wrong origin and a wrong destination...)
+    # has a probability some 10⁻⁴ of the class's likely paths or less: dropped, unless the
+    # class has no other pair (then it keeps them all). Most pairs at scale are of this kind.
+    strays = cat("st", np.int64)
+    best = np.full(len(classes), 99, dtype=np.int64)
+    np.minimum.at(best, rows_all, strays)
+    keep = (strays < 2) | (strays <= best[rows_all])
+    order = np.flatnonzero(keep)[np.lexsort((cols_all[keep], rows_all[keep]))]
     pr, pc = np.nonzero(pos >= 0)
     path_country = sp.csr_matrix((np.ones(len(pr)), (pr, pc)), shape=(n_p, n_c))
     shell = Likelihood(
