@@ -13,6 +13,7 @@ from tocta.cli import (
     commands_reference,
     commands_routes,
     commands_simulate,
+    commands_size,
     commands_store,
 )
 from tocta.cli.console import err
@@ -55,6 +56,7 @@ commands_reference.register(app)
 commands_simulate.register(app)
 commands_routes.register(app)
 commands_flows.register(app)
+commands_size.register(app)
 
 
 def main() -> None:
