@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
 
 from tocta.analytics import montecarlo as mc
 
@@ -109,3 +109,21 @@ def test_summary_reports_bounds_next_to_interval_and_dominant_input() -> None:
     assert q.dominant_inputs[0][0] == "wide" and q.dominant_inputs[0][1] > 0.95
     assert sum(share for _, share in q.dominant_inputs) == pytest.approx(1.0)
     assert q.price_level == "retail"
+
+
+def test_negative_correlation_within_a_source() -> None:
+    inputs = [mc.Input("a", mc.uniform(0, 1), source="S"),
+              mc.Input("b", mc.uniform(0, 1), source="S")]
+    s = mc.draw_inputs(inputs, draws=50_000, seed=4, correlation=-0.5)
+    assert stats.spearmanr(s["a"].values, s["b"].values).statistic == pytest.approx(-0.5,
+                                                                                     abs=0.01)
+
+
+def test_large_pert_arrays_use_an_accurate_table() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(1, 5, 500), rng.uniform(1, 5, 500)
+    u = rng.random((2100, 500))
+    assert u.size > mc.EXACT_BETA_LIMIT
+    tabulated = mc._beta_ppf(a, b, u)
+    exact = special.betaincinv(a, b, u)
+    assert np.max(np.abs(tabulated - exact)) < 1e-4
