@@ -320,10 +320,18 @@ def _assemble(ct: ClassTable, graph: TransportGraph, paths: list[tuple[str, ...]
     edges = edge_table(legs, shares, inferred, graph, commodity, label, METHOD)
     edges = _widen(edges, variants).with_columns(
         share_low=pl.min_horizontal("share_low", pl.col("share") * np.exp(-Z90 * MODEL_ERROR)),
-        share_high=pl.max_horizontal("share_high", pl.col("share") * np.exp(Z90 * MODEL_ERROR)))
+        share_high=pl.min_horizontal(1.0, pl.max_horizontal(
+            "share_high", pl.col("share") * np.exp(Z90 * MODEL_ERROR))))
     nodes = with_betweenness(node_table(paths, [base, *boots], lik, ct, commodity, label),
-                             edges)
-    path_df = path_table(paths, [base, *boots], commodity, label)
+                             edges).with_columns(
+        throughput_low=pl.min_horizontal("throughput_low", pl.col("throughput_share")
+                                         * np.exp(-Z90 * MODEL_ERROR)),
+        throughput_high=pl.min_horizontal(1.0, pl.max_horizontal(
+            "throughput_high", pl.col("throughput_share") * np.exp(Z90 * MODEL_ERROR))))
+    path_df = path_table(paths, [base, *boots], commodity, label).with_columns(
+        share_low=pl.min_horizontal("share_low", pl.col("share") * np.exp(-Z90 * MODEL_ERROR)),
+        share_high=pl.min_horizontal(1.0, pl.max_horizontal(
+            "share_high", pl.col("share") * np.exp(Z90 * MODEL_ERROR))))
     info = {"iterations": float(base.iterations), "dispersion": base.dispersion,
             "log_likelihood": base.log_likelihood, "replicates": float(replicates),
             "structural_variants": float(len(variants)),
