@@ -162,3 +162,16 @@ def test_retail_and_wholesale_are_never_summed(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["size", str(path)])
     assert result.exit_code != 0
     assert "retail" in str(result.exception) and "wholesale_destination" in str(result.exception)
+
+
+def test_size_prints_a_table_with_range_and_level(tmp_path: Path) -> None:
+    spec = {"quantities": {"t": {"low": 10, "high": 20, "unit": "t"},
+                           "price": {"value": 2, "price_level": "retail"}},
+            "outputs": {"value": {"op": "product", "of": ["t", "price"]}}}
+    path = tmp_path / "table.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    result = CliRunner().invoke(app, ["size", str(path), "--draws", "2000"],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "2,000 draws" in result.stdout and "retail" in result.stdout
+    assert "20" in result.stdout and "40" in result.stdout  # the bounds 20-40

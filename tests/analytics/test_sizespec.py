@@ -114,3 +114,15 @@ def test_load_spec_names_the_file(tmp_path: Path) -> None:
     good.write_text("quantities: {a: 2.5e6, b: {low: 1.0e+3, high: 2e3}}\n"
                     "outputs: {o: {op: product, of: [a, b]}}\n")
     assert load_spec(good).inputs[0].distribution.params["value"] == 2.5e6
+
+
+def test_settings_are_read_and_checked() -> None:
+    spec = parse_spec({"quantities": {"a": {"low": 1, "high": 2}},
+                       "outputs": {"o": {"op": "product", "of": ["a", "a"]}},
+                       "settings": {"draws": 500, "seed": 9, "correlation": 0.3}}, "t.yaml")
+    assert (spec.params.draws, spec.params.seed, spec.params.correlation) == (500, 9, 0.3)
+    assert compute_spec(spec).output("o").draws == 500
+    with pytest.raises(SizeSpecError) as exc:
+        parse_spec({"quantities": {"a": 1}, "outputs": {},
+                    "settings": {"draws": "many", "correlation": 1.5, "speed": 1}}, "t.yaml")
+    assert len(exc.value.problems) == 3

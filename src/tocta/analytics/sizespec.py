@@ -28,12 +28,12 @@ from tocta.analytics import montecarlo as mc
 from tocta.errors import ConfigError
 
 OPERATIONS: dict[str, str] = {
-    "sum": "of: [a, b, ...] at one price level",
-    "difference": "of: [a, b, ...] (a - b - ...) at one price level",
-    "product": "of: [a, b, ...]",
+    "sum": "of: [ a, b, ... ] at one price level",
+    "difference": "of: [ a, b, ... ] (a - b - ...) at one price level",
+    "product": "of: [ a, b, ... ]",
     "ratio": "numerator: a, denominator: b",
     "share": "part: a, total: b (same price level; gives a share)",
-    "residual": "total: t, parts: [a, b, ...] (t minus the parts)",
+    "residual": "total: t, parts: [ a, b, ... ] (t minus the parts)",
     "gross_profit": "value_in: a, value_out: b (value out - value in of one segment)",
 }
 DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
@@ -73,6 +73,7 @@ class SizeSpec:
     origin: str
     inputs: tuple[mc.Input, ...]
     outputs: tuple[OutputSpec, ...]
+    params: SizeParams = SizeParams()
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def _refs(op: str, args: Mapping[str, Any]) -> list[Any]:
 def _parse_output(name: str, raw: Any, known: set[str], problems: list[str]) -> OutputSpec | None:
     if not isinstance(raw, dict) or "op" not in raw:
         problems.append(f"output {name!r}: write a mapping with op: one of "
-                        f"{', '.join(OPERATIONS)}, e.g. {{op: product, of: [volume, price]}}")
+                        f"{', '.join(OPERATIONS)}, e.g. {{op: product, of: [ volume, price ]}}")
         return None
     op = raw["op"]
     if op not in OPERATIONS:
@@ -276,6 +277,7 @@ def parse_spec(data: Any, origin: str = "<spec>") -> SizeSpec:
     if unknown:
         problems.append(f"unknown top-level keys {sorted(unknown)}; write quantities:, "
                         "outputs: and optionally settings:")
+    params = _parse_settings(data.get("settings"), problems)
     inputs = [_parse_input(str(n), raw, problems) for n, raw in data["quantities"].items()]
     known = {str(n) for n in data["quantities"]}
     outputs = []
@@ -288,7 +290,8 @@ def parse_spec(data: Any, origin: str = "<spec>") -> SizeSpec:
     if problems:
         raise SizeSpecError(f"{origin}: the sizing spec has {len(problems)} problem(s)",
                             problems)
-    return SizeSpec(origin, tuple(i for i in inputs if i), tuple(o for o in outputs if o))
+    return SizeSpec(origin, tuple(i for i in inputs if i), tuple(o for o in outputs if o),
+                    params)
 
 
 def load_spec(path: Path) -> SizeSpec:
@@ -302,10 +305,30 @@ def load_spec(path: Path) -> SizeSpec:
     return parse_spec(data, str(path))
 
 
-def settings_of(data: Any) -> dict[str, Any]:
-    """The optional ``settings:`` block of a spec (draws, seed, correlation)."""
-    block = data.get("settings") if isinstance(data, dict) else None
-    return dict(block) if isinstance(block, dict) else {}
+def _parse_settings(raw: Any, problems: list[str]) -> SizeParams:
+    if raw is None:
+        return SizeParams()
+    if not isinstance(raw, dict):
+        problems.append("settings: write a mapping such as {draws: 10000, seed: 0, "
+                        "correlation: 0.8}")
+        return SizeParams()
+    unknown = set(raw) - {"draws", "seed", "correlation"}
+    if unknown:
+        problems.append(f"settings: unknown keys {sorted(unknown)}; write draws, seed or "
+                        "correlation")
+    draws, seed = raw.get("draws", mc.DEFAULT_DRAWS), raw.get("seed", 0)
+    corr = as_number(raw.get("correlation", mc.DEFAULT_CORRELATION))
+    if not isinstance(draws, int) or draws < 2:
+        problems.append(f"settings: draws = {draws!r}; write a whole number of at least 2")
+        draws = mc.DEFAULT_DRAWS
+    if not isinstance(seed, int):
+        problems.append(f"settings: seed = {seed!r}; write a whole number")
+        seed = 0
+    if corr is None or not -1 < corr < 1:
+        problems.append(f"settings: correlation = {raw.get('correlation')!r}; write a rank "
+                        "correlation strictly between -1 and 1 (default 0.8)")
+        corr = mc.DEFAULT_CORRELATION
+    return SizeParams(draws, seed, corr)
 
 
 def _apply(spec: OutputSpec, s: Mapping[str, mc.Sample]) -> mc.Sample:
@@ -335,13 +358,13 @@ def _leaves_are_bounds(names: tuple[str, ...], inputs: Mapping[str, mc.Input]) -
 
 
 def compute_spec(spec: SizeSpec, params: SizeParams | None = None) -> SizingResult:
-    """Draw the inputs and compute every output of ``spec``.
+    """Draw the inputs and compute every output of ``spec`` (with its settings by default).
 
     Raises:
         SizeSpecError: an output's declared price level contradicts the one its inputs carry,
             or values at two price levels would be summed (naming the spec and the output).
     """
-    params = params or SizeParams()
+    params = params or spec.params
     by_name = {i.name: i for i in spec.inputs}
     samples: dict[str, mc.Sample] = dict(mc.draw_inputs(
         spec.inputs, draws=params.draws, seed=params.seed, correlation=params.correlation))

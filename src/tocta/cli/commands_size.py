@@ -33,16 +33,18 @@ def size(
 
     Example: tocta size cocaine-west-africa.yaml --draws 20000 --seed 1
     """
-    import yaml
+    from dataclasses import replace
 
-    from tocta.analytics.sizespec import SizeParams, compute_spec, load_spec, settings_of
+    from tocta.analytics.sizespec import compute_spec, load_spec
 
     parsed = load_spec(spec)
-    settings = settings_of(yaml.safe_load(spec.read_text(encoding="utf-8")))
-    params = SizeParams(
-        draws=int(draws if draws is not None else settings.get("draws", 10_000)),
-        seed=int(seed if seed is not None else settings.get("seed", 0)),
-        correlation=float(settings.get("correlation", 0.8)))
+    params = parsed.params
+    if draws is not None:
+        if draws < 2:
+            raise typer.BadParameter("write a whole number of at least 2", param_hint="--draws")
+        params = replace(params, draws=draws)
+    if seed is not None:
+        params = replace(params, seed=seed)
     result = compute_spec(parsed, params)
     if as_json:
         print_json(result.to_dict())
