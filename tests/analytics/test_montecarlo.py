@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import special, stats
 
 from tocta.analytics import montecarlo as mc
@@ -127,3 +129,33 @@ def test_large_pert_arrays_use_an_accurate_table() -> None:
     tabulated = mc._beta_ppf(a, b, u)
     exact = special.betaincinv(a, b, u)
     assert np.max(np.abs(tabulated - exact)) < 1e-4
+
+
+ranges = st.tuples(st.floats(-100, 100), st.floats(0, 50)).map(lambda t: (t[0], t[0] + t[1]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=ranges, b=ranges, c=ranges, op=st.sampled_from(["add", "subtract", "multiply",
+                                                          "divide"]))
+def test_every_draw_lies_within_the_bounds(a: tuple[float, float], b: tuple[float, float],
+                                           c: tuple[float, float], op: str) -> None:
+    """Interval arithmetic is conservative: no draw from bounds inputs falls outside it."""
+    s = mc.draw_inputs([mc.Input("a", mc.bounds(*a)), mc.Input("b", mc.bounds(*b)),
+                        mc.Input("c", mc.bounds(*c), source="S"),
+                        mc.Input("d", mc.bounds(*a), source="S")], draws=500, seed=0)
+    f = getattr(mc, op)
+    out = f(f(s["a"], s["b"]), mc.add(s["c"], s["d"]))
+    if out.low is None or out.high is None or np.isnan(out.low) or np.isnan(out.high):
+        return
+    span = max(1.0, float(abs(out.low)), float(abs(out.high)))
+    finite = out.values[np.isfinite(out.values)]
+    assert np.all(finite >= out.low - 1e-9 * span)
+    assert np.all(finite <= out.high + 1e-9 * span)
+
+
+def test_ratio_bounds_per_flow_where_divisor_may_be_zero() -> None:
+    a = mc.Sample(np.ones((2, 2)), np.array([1.0, 1.0]), np.array([2.0, 2.0]), inputs=("a",))
+    b = mc.Sample(np.ones((2, 2)), np.array([-1.0, 1.0]), np.array([1.0, 4.0]), inputs=("b",))
+    r = mc.divide(a, b)
+    assert r.low is not None and r.high is not None
+    assert np.isnan(r.low[0]) and (r.low[1], r.high[1]) == (0.25, 2.0)

@@ -337,9 +337,12 @@ def _corners(a: Sample, b: Sample, op: str) -> tuple[Array | None, Array | None]
     else:
         # The interval of a ratio is only defined when the divisor's interval excludes zero;
         # then x / y is monotone in each argument and the extremes sit at the corners.
-        if _all((b.low <= 0) & (b.high >= 0)):
+        spans = (b.low <= 0) & (b.high >= 0)
+        if _all(spans):
             return None, None
-        c = np.stack([a.low / b.low, a.low / b.high, a.high / b.low, a.high / b.high])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.stack([a.low / b.low, a.low / b.high, a.high / b.low, a.high / b.high])
+        c = np.where(spans, np.nan, c)  # flows whose divisor may be zero have no bounds
     return c.min(axis=0), c.max(axis=0)
 
 
