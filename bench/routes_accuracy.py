@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS))
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
     parser.add_argument("--cache", type=Path, default=Path("bench/out/routes"))
-    parser.add_argument("--replicates", type=int, default=40)
+    parser.add_argument("--replicates", type=int, default=20)
     args = parser.parse_args()
     from tocta.access.clearance import Clearance
     from tocta.services.routes import route_flows

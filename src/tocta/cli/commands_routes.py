@@ -24,7 +24,7 @@ def routes(
                                "place) or spark (reads a Parquet snapshot; needs pyspark)."),
     clearance: str = typer.Option("full", help="Read as: full (the store owner) or a TLP "
                                   "ceiling (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)."),
-    replicates: int = typer.Option(40, help="Bootstrap refits behind the 90% intervals."),
+    replicates: int = typer.Option(20, help="Bootstrap refits behind the 90% intervals."),
     seed: int = typer.Option(0, help="Seed of the bootstrap."),
     anchor: float = typer.Option(None, help="Annual quantity entering the routes (kg/yr for "
                                  "drugs), e.g. from a production estimate: gives each leg a "

@@ -104,7 +104,7 @@ def route_classes(store: Store, clearance: Clearance, commodity: str, *,
 
 def route_flows(store: Store, clearance: Clearance, *, commodity: str,
                 region: str | None = None, years: tuple[int, int] | None = None,
-                engine: str = "duckdb", replicates: int = 40, seed: int = 0,
+                engine: str = "duckdb", replicates: int = 20, seed: int = 0,
                 weight: str = "records", anchor: float | None = None,
                 progress: Progress | None = None) -> RouteEstimate:
     """Bias-corrected routes of ``commodity`` from the seizures ``clearance`` may read.
