@@ -126,3 +126,13 @@ def test_settings_are_read_and_checked() -> None:
         parse_spec({"quantities": {"a": 1}, "outputs": {},
                     "settings": {"draws": "many", "correlation": 1.5, "speed": 1}}, "t.yaml")
     assert len(exc.value.problems) == 3
+
+
+def test_one_source_widens_a_product() -> None:
+    def spread(source_b: str) -> float:
+        q = run({"a": {"dist": "pert", "min": 1, "mode": 2, "max": 4, "source": "S"},
+                 "b": {"dist": "pert", "min": 1, "mode": 2, "max": 4, "source": source_b}},
+                {"p": {"op": "product", "of": ["a", "b"]}}, draws=20_000).output("p")
+        return q.high / q.low
+
+    assert spread("S") > 1.15 * spread("T")
