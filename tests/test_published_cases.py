@@ -164,7 +164,13 @@ def test_retail_and_wholesale_are_never_summed(tmp_path: Path) -> None:
     assert "retail" in str(result.exception) and "wholesale_destination" in str(result.exception)
 
 
-def test_size_prints_a_table_with_range_and_level(tmp_path: Path) -> None:
+def test_size_prints_a_table_with_range_and_level(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from tocta.cli import console
+
+    # The console is created at import, before any COLUMNS a test could set: widen it here so
+    # the table does not truncate its columns whatever the terminal of the run.
+    monkeypatch.setattr(console.out, "width", 200)
     spec = {"quantities": {"t": {"low": 10, "high": 20, "unit": "t"},
                            "price": {"value": 2, "price_level": "retail"}},
             "outputs": {"value": {"op": "product", "of": ["t", "price"]}}}
