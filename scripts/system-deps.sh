@@ -45,4 +45,14 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "install it with: sudo apt-get install chromium" >&2
   fi
 fi
+
+if ! command -v java >/dev/null 2>&1; then
+  if is_root_apt; then
+    echo "installing system packages: default-jre-headless (Spark engine for routes)" >&2
+    apt_install default-jre-headless || echo "could not install Java; Spark tests will be skipped" >&2
+  else
+    echo "optional: Java is missing; the Spark engine (tocta routes --engine spark) needs it" >&2
+    echo "install it with: sudo apt-get install default-jre-headless" >&2
+  fi
+fi
 exit 0
