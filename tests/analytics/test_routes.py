@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -88,8 +89,7 @@ def test_a_leg_no_record_reports_is_marked_inferred() -> None:
 
 def test_path_ends_follow_the_direction_the_records_give() -> None:
     ct = ClassTable(["ESP", "ESP", "COL"], ["COL", "CPV", None], [(), (), ()],
-                    [None, None, "ESP"], __import__("numpy").array([50.0, 20.0, 30.0]),
-                    __import__("numpy").array([1.0, 1.0, 1.0]))
+                    [None, None, "ESP"], np.array([50.0, 20.0, 30.0]), np.array([1.0, 1.0, 1.0]))
     sources, ends, upstream = path_ends(ct)
     assert "COL" in sources and "ESP" in ends and "ESP" not in sources
     assert upstream["COL"] == 1.0 and upstream["ESP"] == 0.0
