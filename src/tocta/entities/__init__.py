@@ -1,0 +1,1 @@
+"""FollowTheMoney entities stored as statements with tocta provenance (DESIGN.md §3)."""
