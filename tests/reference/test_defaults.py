@@ -36,6 +36,10 @@ def test_mass_and_density_units_parse() -> None:
      ("cannabis_joint_mass", 0.32, 0.2, 0.5, "g/cigarette", "published", "Ridgeway"),
      ("density_gbl", 1.13, 1.12, 1.14, "kg/l", "published", "CRC Handbook"),
      ("timber_density", 0.7, 0.4, 1.1, "t/m3", "assumption", "doi:10.5061/dryad.234"),
+     ("cocaine_consumption_per_user", 26, 15, 60, "g/user/year", "derived", "440 tons"),
+     ("heroin_consumption_per_user", 25, 10, 60, "g/user/year", "derived", "375 tons"),
+     ("laundering_available_share", 0.75, 0.5, 0.8, "fraction", "derived", "2.7% of GDP"),
+     ("losses_in_transit", 0.05, 0.0, 0.15, "fraction", "derived", "1,110 t"),
      ("libra_dominican_republic", 0.45359237, 0.45359237, 0.460093, "kg/libra", "assumption",
       "0.45359237")],
     ids=lambda v: str(v),
@@ -49,7 +53,7 @@ def test_published_figures(key: str, value: float, low: float, high: float, unit
 
 def test_placeholders_are_marked_and_explain_themselves() -> None:
     placeholders = [d for d in all_defaults() if d.is_placeholder]
-    assert {d.kind for d in placeholders} >= {"consumption", "purity", "loss"}
+    assert {d.key for d in placeholders} == {"cannabis_consumption_per_user"}
     for d in placeholders:
         assert "Placeholder" in d.source and "Not for use" in d.note, d.key
 

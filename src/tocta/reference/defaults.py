@@ -18,7 +18,8 @@ from rapidfuzz import fuzz, process
 from tocta.errors import ConfigError, NotFoundError
 from tocta.yamlio import load_yaml
 
-KINDS = ("conversion", "density", "purity", "consumption", "loss")
+KINDS = ("conversion", "density", "purity", "consumption", "loss", "demography", "interception",
+         "laundering")
 STATUSES = ("published", "derived", "assumption", "placeholder")
 
 
