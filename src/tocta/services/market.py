@@ -1,0 +1,434 @@
+"""Size a market from the store: demand, supply and seizure sides, value, money, trends.
+
+``size_market(store, clearance, commodity="cocaine_type", region="Western and Central
+Europe", year=2021)`` reads what the reader may see (prevalence, population, seizures,
+production, prices, WGI), runs the pure analytics (``analytics.sizing``, ``prices``,
+``valuechain``, ``laundering``) and returns a :class:`MarketResult` that lists every input it
+used, every default, and every input it looked for and did not find.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import numpy as np
+import polars as pl
+
+from tocta.access.clearance import Clearance
+from tocta.analytics import montecarlo as mc
+from tocta.analytics import sizing
+from tocta.analytics.laundering import LaunderingEstimate, laundering_destinations
+from tocta.analytics.prices import PricePoint, Trend, constant_prices, market_trends, price_at
+from tocta.analytics.sizing import uniforms
+from tocta.analytics.valuechain import ChainNode, ValueChain, value_chain
+from tocta.errors import UsageError
+from tocta.reference.commodities import resolve_commodity
+from tocta.reference.countries import population as reference_population
+from tocta.reference.money import latest_complete_year
+from tocta.reference.regions import region_codes
+from tocta.services.dedup import flag_duplicates
+from tocta.services.routes import members
+from tocta.store.engine import Store
+from tocta.store.read import RecordSet, read_records
+
+#: how far from the requested year a prevalence survey may be borrowed
+PREVALENCE_WINDOW = 4
+TLP_ORDER = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+
+
+@dataclass(frozen=True)
+class MarketSpec:
+    """What a commodity family needs: which prevalence to read and which defaults apply."""
+
+    commodity: str
+    prevalence_commodities: tuple[str, ...]
+    per_user: str
+    purity_wholesale: str
+    purity_retail: str
+    interception: str
+
+
+MARKETS = {
+    "cocaine_type": MarketSpec("cocaine_type", ("cocaine_type", "cocaine_hcl", "crack"),
+                               "cocaine_consumption_per_user", "cocaine_purity_wholesale",
+                               "cocaine_purity_retail", "interception_rate_cocaine"),
+    "heroin": MarketSpec("heroin", ("opiates", "heroin"), "heroin_consumption_per_user",
+                         "heroin_purity_wholesale", "heroin_purity_retail",
+                         "interception_rate_heroin"),
+}
+
+
+@dataclass(frozen=True)
+class MarketValue:
+    """The market's value at one price level (never summed with another level)."""
+
+    price_level: str
+    draws: np.ndarray
+    prices: tuple[PricePoint, ...]
+    method: str
+
+    def to_dict(self, price_year: int) -> dict[str, Any]:
+        return {"price_level": self.price_level, "currency": f"constant {price_year} US$",
+                "median": float(np.median(self.draws)),
+                "low": float(np.percentile(self.draws, 5)),
+                "high": float(np.percentile(self.draws, 95)),
+                "interval": "90% (5th-95th percentile)", "unit": "US$/year",
+                "method": self.method, "prices": [p.to_dict() for p in self.prices]}
+
+
+@dataclass(frozen=True)
+class MarketResult:
+    """Everything known about one market in one year, with its inputs and gaps."""
+
+    commodity: str
+    region: str
+    countries: tuple[str, ...]
+    year: int
+    price_year: int
+    volume: sizing.Triangulation | None
+    values: tuple[MarketValue, ...]
+    chain: ValueChain | None
+    laundering: LaunderingEstimate | None
+    trends: tuple[Trend, ...]
+    missing: tuple[str, ...]
+    tlp: str
+    grade: str | None
+    sources: tuple[str, ...]
+    synthetic: bool = False
+    issues: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    routes: pl.DataFrame | None = None
+    transit: pl.DataFrame | None = None
+
+    @property
+    def defaults_used(self) -> tuple[str, ...]:
+        keys = list(self.volume.defaults_used if self.volume else ())
+        if self.values:
+            keys += [k for k in MARKET_DEFAULTS_VALUE.get(self.commodity, ())]
+        if self.laundering:
+            keys += list(self.laundering.defaults_used)
+        return tuple(dict.fromkeys(keys))
+
+    def explain(self) -> str:
+        head = (f"{self.commodity} market, {self.region}, {self.year} "
+                f"({len(self.countries)} countries) — TLP:{self.tlp}, weakest grade "
+                f"{self.grade or 'n/a'}{' — SYNTHETIC DATA' if self.synthetic else ''}")
+        lines = [head]
+        lines.append(self.volume.explain() if self.volume else "volume: not computed")
+        for v in self.values:
+            lines.append(f"value at {v.price_level}: {np.median(v.draws):,.0f} constant "
+                         f"{self.price_year} US$/yr (90% {np.percentile(v.draws, 5):,.0f}-"
+                         f"{np.percentile(v.draws, 95):,.0f}); {v.method}")
+        if self.chain:
+            lines.append(self.chain.explain())
+        if self.laundering:
+            lines.append(self.laundering.explain())
+        if self.routes is not None and self.routes.height:
+            lines.append("volume along the estimated routes into the market (kg pure/yr):")
+            for r in self.routes.head(8).iter_rows(named=True):
+                lines.append(f"  {' > '.join(r['path'])}: {r['median']:,.0f} "
+                             f"({r['low']:,.0f}-{r['high']:,.0f})")
+        lines += [f"missing: {m}" for m in self.missing]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"commodity": self.commodity, "region": self.region, "year": self.year,
+                "countries": list(self.countries), "synthetic": self.synthetic,
+                "tlp": self.tlp, "grade": self.grade, "sources": list(self.sources),
+                "volume": self.volume.to_dict() if self.volume else None,
+                "values": [v.to_dict(self.price_year) for v in self.values],
+                "value_chain": self.chain.to_dict() if self.chain else None,
+                "laundering": self.laundering.to_dict() if self.laundering else None,
+                "trends": [t.to_dict() for t in self.trends],
+                "routes": [] if self.routes is None else self.routes.to_dicts(),
+                "transit": [] if self.transit is None else self.transit.to_dicts(),
+                "missing_inputs": list(self.missing), "defaults_used": list(
+                    self.defaults_used), "issues": list(self.issues), "notes": list(self.notes)}
+
+
+MARKET_DEFAULTS_VALUE = {k: (s.purity_retail, s.purity_wholesale) for k, s in MARKETS.items()}
+
+
+@dataclass
+class _Reads:
+    sets: list[RecordSet] = field(default_factory=list)
+
+    def read(self, store: Store, type_name: str, clearance: Clearance, **kw: Any
+             ) -> pl.DataFrame:
+        rs = read_records(store, type_name, clearance, **kw)
+        if rs.num_rows:
+            self.sets.append(rs)
+        return pl.from_arrow(rs.table)  # type: ignore[return-value]
+
+    def tlp(self) -> str:
+        levels = [s.tlp for s in self.sets if s.tlp in TLP_ORDER] or ["CLEAR"]
+        return max(levels, key=TLP_ORDER.index)
+
+    def sources(self) -> tuple[str, ...]:
+        return tuple(sorted({x for s in self.sets for x in s.sources}))
+
+
+def _weakest_grade(frames: Sequence[pl.DataFrame]) -> str | None:
+    worst: tuple[int, int, str] | None = None
+    for f in frames:
+        if f.is_empty() or "reliability_rank" not in f.columns:
+            continue
+        row = f.select(pl.col("reliability_rank").max(), pl.col("credibility_rank").max(),
+                       pl.col("source_reliability").max(),
+                       pl.col("info_credibility").max()).row(0)
+        if row[0] is None:
+            continue
+        cand = (int(row[0]), int(row[1] or 0), f"{row[2]}{row[3] or ''}")
+        if worst is None or cand[:2] > worst[:2]:
+            worst = cand
+    return worst[2] if worst else None
+
+
+def _population(indicators: pl.DataFrame, country: str, year: int) -> tuple[float | None, str]:
+    rows = indicators.filter(pl.col("country") == country,
+                             pl.col("indicator") == "population_total")
+    if rows.height:
+        best = rows.with_columns((pl.col("year") - year).abs().alias("d")).sort("d").row(
+            0, named=True)
+        return float(best["value"]), f"store {best['year']}"
+    ref = reference_population(country, year)
+    return (float(ref), "reference") if ref else (None, "none")
+
+
+def _prevalence(rows: pl.DataFrame, country: str, year: int) -> dict[str, Any] | None:
+    mine = rows.filter(pl.col("country") == country)
+    if mine.is_empty():
+        return None
+    mine = mine.with_columns((pl.col("year") - year).abs().alias("d"),
+                             (pl.col("year") > year).alias("later"))
+    best = mine.filter(pl.col("d") <= PREVALENCE_WINDOW).sort("d", "later")
+    return None if best.is_empty() else best.row(0, named=True)
+
+
+def _fraction(v: float | None, unit: str | None) -> float | None:
+    if v is None:
+        return None
+    return v / 100.0 if (unit or "percent").startswith("percent") else v
+
+
+def _seizures_kg(reads: _Reads, store: Store, clearance: Clearance, commodity: str,
+                 countries: Sequence[str] | None, year: int) -> tuple[float, str, list[str]]:
+    kinds = members(commodity)
+    ind = reads.read(store, "Seizure", clearance, countries=countries, commodities=kinds,
+                     years=(year, year))
+    notes = []
+    if ind.height:
+        keep = ind.select("record_key", "date", "country", "commodity", "quantity_canonical",
+                          "reliability_rank", "owner_agency", "canonical_unit")
+        flagged = flag_duplicates(ibis.memtable(keep.to_arrow())).to_polars()
+        dup = int(flagged["is_duplicate"].sum())
+        kg = float(flagged.filter(~pl.col("is_duplicate"), pl.col("canonical_unit") == "kg")[
+            "quantity_canonical"].sum())
+        if dup:
+            notes.append(f"{dup} seizure records reported twice counted once")
+        return kg, f"{ind.height} seizure records", notes
+    tot = reads.read(store, "SeizureTotal", clearance, countries=countries, commodities=kinds,
+                     years=(year, year))
+    if tot.height:
+        tot = tot.filter(~pl.col("is_total").fill_null(False), pl.col("canonical_unit") == "kg")
+        return float(tot["quantity_canonical"].sum()), f"{tot.height} national totals", notes
+    return 0.0, "no seizure data", notes
+
+
+def size_market(store: Store, clearance: Clearance, *, commodity: str, region: str, year: int,
+                price_year: int | None = None, draws: int = mc.DEFAULT_DRAWS, seed: int = 0,
+                synthetic: bool = False, route_shares: pl.DataFrame | None = None
+                ) -> MarketResult:
+    """Size one market (commodity family × region × year) from the store's records."""
+    match = resolve_commodity(commodity)
+    if match.id is None:
+        raise UsageError(f"unknown commodity {commodity!r}: see docs/reference/commodities.md")
+    commodity = match.id
+    spec = MARKETS.get(commodity)
+    base = price_year or min(latest_complete_year(), year + 2)
+    countries = tuple(sorted(region_codes(region)))
+    reads = _Reads()
+    missing: list[str] = []
+    notes: list[str] = []
+    if spec is None:
+        missing.append(f"no sizing defaults for {commodity} (cited per-user consumption and "
+                       f"purity exist for {', '.join(MARKETS)})")
+    prev_rows = reads.read(store, "MarketEstimate", clearance, countries=countries,
+                           commodities=spec.prevalence_commodities if spec else [commodity],
+                           years=(year - PREVALENCE_WINDOW, year + PREVALENCE_WINDOW))
+    prev_rows = prev_rows.filter(pl.col("measure") == "prevalence_annual",
+                                 pl.col("age_range").fill_null("15-64") == "15-64",
+                                 pl.col("sex").fill_null("all").is_in(["all", "total", "both"]))
+    indicators = reads.read(store, "Indicator", clearance, countries=countries)
+    demand_inputs = []
+    for c in countries:
+        row = _prevalence(prev_rows, c, year)
+        if row is None:
+            missing.append(f"{c}: no annual prevalence (15-64) within ±{PREVALENCE_WINDOW} "
+                           f"years of {year}")
+            continue
+        pop, _how = _population(indicators, c, year)
+        if pop is None:
+            missing.append(f"{c}: no population")
+            continue
+        demand_inputs.append(sizing.CountryDemand(
+            c, _fraction(row["value"], row["unit"]) or 0.0,
+            _fraction(row["value_low"], row["unit"]), _fraction(row["value_high"], row["unit"]),
+            int(row["year"]), population_total=pop))
+    sides: list[sizing.SideEstimate] = []
+    if spec and demand_inputs:
+        sides.append(sizing.demand_side(demand_inputs, spec.per_user, draws=draws, seed=seed))
+    seized_kg, seized_what, seize_notes = _seizures_kg(reads, store, clearance, commodity,
+                                                       countries, year)
+    notes += seize_notes
+    if spec and seized_kg > 0:
+        purity = sizing.default_distribution(spec.purity_wholesale)
+        pure = float(np.median(purity.ppf(uniforms(np.random.default_rng(seed), draws))))
+        sides.append(sizing.seizure_side(seized_kg * pure, spec.interception, draws=draws,
+                                         seed=seed + 1, inputs=(
+            f"{seized_kg:,.0f} kg seized in the region in {year} ({seized_what}), "
+            f"× wholesale purity {pure:.2f}",)))
+    elif spec:
+        missing.append(f"no seizures of {commodity} in the region in {year}")
+    supply = _supply(reads, store, clearance, commodity, year, draws, seed, missing)
+    if supply is not None and route_shares is not None:
+        share = route_shares.filter(pl.col("destination").is_in(countries))
+        if share.height:
+            s, lo, hi = (float(share[c].sum()) for c in ("share", "share_low", "share_high"))
+            dist = mc.Distribution("lognormal", {"mu": np.log(max(s, 1e-9)), "sigma": max(
+                0.05, np.log(max(hi, s) / max(lo, 1e-9)) / (2 * sizing.Z95))})
+            sides.append(sizing.allocated_side(supply, dist, what=(
+                f"the region's share of flow on estimated routes ({100 * s:.0f}%)"),
+                seed=seed + 3))
+    elif supply is not None:
+        notes.append(f"world supply side: {supply.median:,.0f} kg pure consumed world-wide "
+                     f"(90% {supply.low:,.0f}-{supply.high:,.0f}); not allocated to the "
+                     "region without route shares")
+    volume = sizing.triangulate(sides, draws=draws, seed=seed + 4) if sides else None
+    if volume is None:
+        missing.append("volume: no side could be computed")
+    usable, issues_frame = _prices(reads, store, clearance, commodity, base)
+    issues = tuple(f"{r['source_file']}:{r['source_row']}: price_unit: {r['value']!r} "
+                   f"({r['issue']})" for r in issues_frame.head(20).iter_rows(named=True))
+    values, chain = _values(spec, volume, usable, countries, year, base, seed, missing)
+    laundering = None
+    if values:
+        wgi = _wgi(reads.read(store, "Indicator", clearance, years=(year - 3, year + 3)), year)
+        first = values[0]
+        avail = sizing.default_distribution("laundering_available_share").ppf(
+            uniforms(np.random.default_rng(seed + 7), first.draws.shape[0]))
+        heaviest = _largest_market(volume)
+        if heaviest:
+            laundering = laundering_destinations(heaviest, first.draws, avail, wgi,
+                                                 price_level=first.price_level)
+    routes = transit = None
+    if volume is not None and route_shares is not None:
+        routes, transit = sizing.along_routes(volume.draws, route_shares, countries, seed=seed)
+    elif volume is not None:
+        notes.append("volume along routes: run with route shares (tocta market --routes)")
+    prev_all = prev_rows.with_columns(pl.col("value").alias("value"))
+    trends = tuple(market_trends(usable.filter(pl.col("country").is_in(countries)), prev_all,
+                                 countries))
+    frames = [s for s in (prev_rows, indicators) if not s.is_empty()]
+    return MarketResult(commodity, region, countries, year, base, volume, tuple(values), chain,
+                        laundering, trends, tuple(missing), reads.tlp(),
+                        _weakest_grade(frames + [pl.from_arrow(s.table)  # type: ignore[misc]
+                                                 for s in reads.sets]),
+                        reads.sources(), synthetic, issues, tuple(notes), routes, transit)
+
+
+def _supply(reads: _Reads, store: Store, clearance: Clearance, commodity: str, year: int,
+            draws: int, seed: int, missing: list[str]) -> sizing.SideEstimate | None:
+    rows = reads.read(store, "MarketEstimate", clearance, commodities=members(commodity),
+                      years=(year, year))
+    prod = rows.filter(pl.col("measure") == "production")
+    if prod.is_empty():
+        missing.append(f"supply side: no production estimates for {commodity} in {year}")
+        return None
+    value = float(prod["value"].sum())
+    low = float(prod["value_low"].fill_null(prod["value"]).sum())
+    high = float(prod["value_high"].fill_null(prod["value"]).sum())
+    production, _ = sizing.ranged(value, low, high)
+    seized, what, _ = _seizures_kg(reads, store, clearance, commodity, None, year)
+    return sizing.supply_side(production, mc.point(seized), draws=draws, seed=seed + 2,
+                              inputs=(f"production {value:,.0f} kg ({prod.height} estimates)",
+                                      f"seizures world-wide {seized:,.0f} kg ({what})"))
+
+
+def _prices(reads: _Reads, store: Store, clearance: Clearance, commodity: str, base: int
+            ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    raw = reads.read(store, "PriceObservation", clearance, commodities=members(commodity))
+    if raw.is_empty():
+        return raw, pl.DataFrame()
+    return constant_prices(raw, base)
+
+
+def _values(spec: MarketSpec | None, volume: sizing.Triangulation | None,
+            usable: pl.DataFrame, countries: Sequence[str], year: int, base: int, seed: int,
+            missing: list[str]) -> tuple[list[MarketValue], ValueChain | None]:
+    if spec is None or volume is None or usable.is_empty():
+        if volume is not None and usable.is_empty():
+            missing.append("prices: no price observations for the commodity")
+        return [], None
+    demand = next((s for s in volume.sides if s.side == "demand"), None)
+    weights = ({c: float(np.median(d)) for c, d in demand.by_country.items()}
+               if demand else {c: 1.0 for c in countries})
+    total_w = sum(weights.values()) or 1.0
+    out = []
+    rng = np.random.default_rng(seed + 5)
+    for level, levels, purity_key in (("retail", ["retail"], spec.purity_retail),
+                                      ("wholesale_destination",
+                                       ["wholesale", "wholesale_destination"],
+                                       spec.purity_wholesale)):
+        points = [p for c in weights if (p := price_at(usable, c, level, year,
+                                                       levels=levels)) is not None]
+        if not points:
+            missing.append(f"prices: no {level} price in or near the region")
+            continue
+        draws = volume.draws.shape[0]
+        price = np.zeros(draws)
+        wsum = 0.0
+        for p in points:
+            w = weights.get(p.country, 0.0)
+            d, _ = sizing.ranged(p.price, p.low, p.high)
+            price += w * d.ppf(uniforms(rng, draws))
+            wsum += w
+        price /= wsum or 1.0
+        purity = sizing.default_distribution(purity_key).ppf(uniforms(rng, draws))
+        value = volume.draws / purity * price
+        filled = sum(p.is_filled for p in points)
+        out.append(MarketValue(level, value, tuple(points), (
+            f"consumed volume (pure) ÷ {level} purity ({purity_key}) × consumption-weighted "
+            f"{level} price; {len(points) - filled} countries observed, {filled} filled")))
+    chain = None
+    if len(out) == 2:
+        nodes = [ChainNode("region", lvl, mc.point(float(np.median(v.draws / volume.draws))),
+                           None, 0.0, "implied") for lvl, v in
+                 (("wholesale_destination", out[1]), ("retail", out[0]))]
+        chain = value_chain(volume.draws, nodes, price_year=base, seed=seed + 6)
+    del total_w
+    return out, chain
+
+
+def _wgi(indicators: pl.DataFrame, year: int) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for name in ("political_stability", "regulatory_quality", "control_of_corruption"):
+        rows = indicators.filter(pl.col("indicator") == f"wgi_{name}",
+                                 (pl.col("year") - year).abs() <= 3)
+        if rows.height:
+            latest = rows.sort("year").group_by("country").last()
+            out[name] = dict(zip(latest["country"], latest["value"], strict=True))
+    return out
+
+
+def _largest_market(volume: sizing.Triangulation | None) -> str | None:
+    if volume is None:
+        return None
+    demand = next((s for s in volume.sides if s.side == "demand"), None)
+    if demand is None or not demand.by_country:
+        return None
+    return max(demand.by_country, key=lambda c: float(np.median(demand.by_country[c])))
