@@ -10,6 +10,7 @@ from tocta import __version__
 from tocta.cli import (
     commands_data,
     commands_flows,
+    commands_market,
     commands_reference,
     commands_routes,
     commands_simulate,
@@ -57,6 +58,7 @@ commands_simulate.register(app)
 commands_routes.register(app)
 commands_flows.register(app)
 commands_size.register(app)
+commands_market.register(app)
 
 
 def main() -> None:
