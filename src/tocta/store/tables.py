@@ -147,3 +147,63 @@ def record_tables() -> dict[str, sa.Table]:
 def record_table(type_name: str) -> sa.Table:
     """The record table of one record type."""
     return record_tables()[type_name]
+
+
+# FollowTheMoney entities (DESIGN.md §3): one row per statement (entity, property, value) with
+# the provenance every record carries. The FtM statement id hashes the source (FtM's
+# "dataset") with the entity, property and value, so re-submitting a statement finds it.
+# Sources are never rewritten: entity resolution records judgements and derives canonical ids.
+entity_statements = sa.Table(
+    "entity_statements", metadata,
+    sa.Column("id", BigIntPk, primary_key=True, autoincrement=True),
+    sa.Column("statement_id", sa.String(40), nullable=False),
+    sa.Column("entity_id", sa.String(255), nullable=False),
+    sa.Column("schema", sa.String(64), nullable=False),
+    sa.Column("prop", sa.String(64), nullable=False),
+    sa.Column("prop_type", sa.String(32), nullable=False),
+    sa.Column("value", sa.Text(), nullable=False),
+    sa.Column("lang", sa.String(16)),
+    sa.Column("original_value", sa.Text()),
+    sa.Column("source_id", sa.String(200), sa.ForeignKey("sources.source_id"), nullable=False),
+    sa.Column("ingest_run", sa.BigInteger(), sa.ForeignKey("ingest_runs.run_id"),
+              nullable=False),
+    sa.Column("source_file", sa.Text()),
+    sa.Column("source_row", sa.BigInteger()),
+    sa.Column("grade_scheme", sa.String(12)),
+    sa.Column("source_reliability", sa.String(2)),
+    sa.Column("info_credibility", sa.String(2)),
+    sa.Column("reliability_rank", sa.Integer()),
+    sa.Column("credibility_rank", sa.Integer()),
+    sa.Column("tlp", sa.String(12), nullable=False),
+    sa.Column("handling", sa.String(64)),
+    sa.Column("owner_agency", sa.String(128)),
+    sa.Column("first_seen", sa.DateTime(), nullable=False),
+    sa.Index("uq_entity_statements_statement_id", "statement_id", unique=True),
+    sa.Index("ix_entity_statements_entity_id", "entity_id"),
+    sa.Index("ix_entity_statements_source_id", "source_id"),
+    comment="FollowTheMoney statements with provenance",
+)
+
+# Resolution judgements (positive, negative, unsure): a log, never deleted. A pair is stored
+# with left_id < right_id; an undo marks the row retracted (who, when) and the pair's current
+# judgement is its newest row that is not retracted.
+judgements = sa.Table(
+    "judgements", metadata,
+    sa.Column("judgement_id", BigIntPk, primary_key=True, autoincrement=True),
+    sa.Column("left_id", sa.String(255), nullable=False),
+    sa.Column("right_id", sa.String(255), nullable=False),
+    sa.Column("judgement", sa.String(16), nullable=False),
+    sa.Column("user", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("note", sa.Text()),
+    sa.Column("retracted", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("retracted_at", sa.DateTime()),
+    sa.Column("retracted_by", sa.String(128)),
+    sa.CheckConstraint("judgement IN ('positive', 'negative', 'unsure')",
+                       name="ck_judgements_judgement"),
+    sa.Index("ix_judgements_left_id_right_id", "left_id", "right_id"),
+    sa.Index("ix_judgements_right_id", "right_id"),
+    comment="Entity resolution judgements",
+)
+
+ENTITY_TABLES = ("entity_statements", "judgements")
