@@ -1,0 +1,278 @@
+"""Who are the traffickers (TOCTA Q3): network analysis of resolved entities and their links.
+
+Input is two plain tables — resolved entities and relation records between them (see
+``networks_graph.build_graph``) — and a frozen ``NetworkParams``. Only links graded at or
+above ``min_grade`` enter the graph. Output is a frozen ``NetworkResult``: per entity degree,
+strength, betweenness (exact on small graphs, sampled beyond ``exact_betweenness_limit``),
+PageRank, Leiden community, participation coefficient and ties into other communities; the
+brokers between communities; the key players of each group (greedy KPP-Neg fragmentation);
+and every entity within ``pep_hops`` links of a public official. Methods and their bounds are
+in ``networks_metrics`` and docs/methodology/networks-and-money.md. Exports (GraphML, Gephi
+CSV, FtM) are in ``networks_export``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from tocta.analytics.networks_graph import EntityGraph, build_graph, threshold_ranks
+from tocta.analytics.networks_metrics import (
+    betweenness,
+    greedy_key_players,
+    leiden,
+    pagerank,
+    participation,
+    pep_paths,
+)
+
+__all__ = ["NetworkParams", "NetworkResult", "analyse_network", "build_graph"]
+
+Scope = Literal["community", "component", "graph"]
+METHOD = ("entity network over links graded at or above a threshold: degree, betweenness, "
+          "PageRank, Leiden communities, brokers (ties across communities, participation "
+          "coefficient), key players (greedy KPP-Neg fragmentation), paths to PEPs")
+
+
+@dataclass(frozen=True)
+class NetworkParams:
+    """Methodology choices of a network analysis, recorded in its result.
+
+    Attributes:
+        min_grade: keep relation records graded at least this on both halves of the common
+            scale (``"B2"``: reliability A–B and credibility 1–2); None keeps every record.
+        exact_betweenness_limit: graphs up to this many entities get exact betweenness.
+        betweenness_samples: pivot sources for sampled betweenness on larger graphs.
+        betweenness_cutoff: if set, count only shortest paths of at most this many hops
+            instead (bounded betweenness), whatever the size.
+        damping: PageRank damping factor.
+        resolution: Leiden resolution γ (higher: smaller communities).
+        seed: seed for Leiden and betweenness pivots (same seed, same result).
+        rank_kinds: entity kinds (FtM schemata) that may be ranked as brokers or key players;
+            other entities still carry links and count in fragmentation. None ranks all.
+        key_player_scope: the "group" a key player fragments: each Leiden community, each
+            connected component, or the whole graph.
+        key_players_per_group: greedy key players sought per group.
+        min_group_size: smaller groups are not searched for key players.
+        pep_hops: report entities within this many links of a public official (``is_pep``).
+    """
+
+    min_grade: str | None = "B2"
+    exact_betweenness_limit: int = 5000
+    betweenness_samples: int = 256
+    betweenness_cutoff: int | None = None
+    damping: float = 0.85
+    resolution: float = 1.0
+    seed: int = 0
+    rank_kinds: tuple[str, ...] | None = ("Person",)
+    key_player_scope: Scope = "community"
+    key_players_per_group: int = 3
+    min_group_size: int = 4
+    pep_hops: int = 2
+
+    def __post_init__(self) -> None:
+        threshold_ranks(self.min_grade)  # an unreadable grade fails here, naming the value
+        if self.key_player_scope not in ("community", "component", "graph"):
+            raise ValueError("key_player_scope must be community, component or graph")
+        if not 0 < self.damping < 1:
+            raise ValueError("damping must be between 0 and 1")
+        if self.betweenness_samples < 1 or self.key_players_per_group < 0:
+            raise ValueError("betweenness_samples must be ≥ 1 and key_players_per_group ≥ 0")
+        if self.pep_hops < 1:
+            raise ValueError("pep_hops must be at least 1")
+
+
+@dataclass(frozen=True)
+class NetworkResult:
+    """Metrics of an entity network (see ``analyse_network``).
+
+    Attributes:
+        nodes: one row per entity: ``id, kind, country, is_pep, label, degree, strength,
+            betweenness, pagerank, community, participation, bridge_ties,
+            communities_reached, broker_rank, key_player_rank, pep_hops``.
+        edges: one row per merged link: ``source, target, relation, weight, records,
+            grade`` (best grade of its records, Admiralty letters on the common scale).
+        communities: ``community, size, persons, companies, peps, key_players``.
+        key_players: ``group, rank, id, kind, label, pairs_cut, fragmentation_before,
+            fragmentation_after`` (ordered pairs of the group that are no longer connected).
+        brokers: rankable entities with ties into other communities, best first.
+        pep_links: ``id, pep, hops, path`` (``>``-joined ids from the entity to the PEP).
+        betweenness_method: exact, sampled (with the number of pivots) or bounded.
+        grade: the weakest grade among the links used (common scale, e.g. ``B2``).
+    """
+
+    method: str
+    params: NetworkParams
+    nodes: pl.DataFrame
+    edges: pl.DataFrame
+    communities: pl.DataFrame
+    key_players: pl.DataFrame
+    brokers: pl.DataFrame
+    pep_links: pl.DataFrame
+    betweenness_method: str
+    grade: str
+    counts: dict[str, int]
+    graph: EntityGraph = field(repr=False, compare=False)
+
+    def explain(self) -> str:
+        """A readable account: inputs, filter, method choices and the main findings."""
+        c, p = self.counts, self.params
+        lines = [
+            f"{self.method}.",
+            f"Links: {c['records_read']:,} records read, {c['records_kept']:,} kept at "
+            f"{p.min_grade or 'any grade'} or better ({c['below_grade']:,} below, of which "
+            f"{c['ungraded']:,} ungraded; {c['self_loops']:,} self-links), merged into "
+            f"{c['edges']:,} links among {c['nodes']:,} entities; weakest link used: "
+            f"{self.grade}.",
+            f"Betweenness: {self.betweenness_method}. Communities (Leiden, γ={p.resolution}, "
+            f"seed {p.seed}): {c['communities']:,}.",
+        ]
+        if self.brokers.height:
+            top = ", ".join(f"{r['label']} ({r['bridge_ties']} ties to "
+                            f"{r['communities_reached']} other communities)"
+                            for r in self.brokers.head(5).iter_rows(named=True))
+            lines.append(f"Brokers between communities: {top}.")
+        if self.key_players.height:
+            best = self.key_players.sort("pairs_cut", descending=True).head(5)
+            lines.append("Key players (removal fragments their " + p.key_player_scope + "): " +
+                         ", ".join(f"{r['label']} (group {r['group']}: F "
+                                   f"{r['fragmentation_before']:.2f}→"
+                                   f"{r['fragmentation_after']:.2f})"
+                                   for r in best.iter_rows(named=True)) + ".")
+        n_pep = self.nodes.filter(pl.col("is_pep")).height
+        near = self.pep_links["id"].n_unique() if self.pep_links.height else 0
+        lines.append(f"Public officials: {n_pep}; entities within {p.pep_hops} links of one: "
+                     f"{near}.")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain data with stable snake_case keys (for ``--json``)."""
+        return {"method": self.method, "params": asdict(self.params), "grade": self.grade,
+                "betweenness_method": self.betweenness_method, "counts": dict(self.counts),
+                "nodes": self.nodes.to_dicts(), "communities": self.communities.to_dicts(),
+                "key_players": self.key_players.to_dicts(), "brokers": self.brokers.to_dicts(),
+                "pep_links": self.pep_links.to_dicts()}
+
+
+def _groups(scope: Scope, membership: np.ndarray, components: list[list[int]], n: int
+            ) -> list[tuple[int, list[int]]]:
+    if scope == "graph":
+        return [(0, list(range(n)))]
+    if scope == "component":
+        return list(enumerate(components))
+    out: dict[int, list[int]] = {}
+    for v, c in enumerate(membership.tolist()):
+        out.setdefault(int(c), []).append(v)
+    return sorted(out.items())
+
+
+def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
+                    params: NetworkParams | None = None) -> NetworkResult:
+    """Build the graded entity graph and compute every metric of ``NetworkResult``.
+
+    Args:
+        nodes: resolved entities: ``id`` and optionally ``kind`` (FtM schema), ``country``,
+            ``is_pep``, ``label``.
+        edges: relation records: ``source``, ``target``, ``relation`` and optionally
+            ``grade`` and ``weight``.
+        params: methodology choices (defaults: B2 or better, exact betweenness up to 5,000
+            entities).
+    """
+    p = params or NetworkParams()
+    eg = build_graph(nodes, edges, p.min_grade)
+    g = eg.graph
+    n = g.vcount()
+    btw, btw_method = betweenness(g, p.exact_betweenness_limit, p.betweenness_samples,
+                                  p.betweenness_cutoff, p.seed)
+    pr = pagerank(g, p.damping)
+    membership = leiden(g, p.resolution, p.seed)
+    coef, ties, reached = participation(g, membership)
+    kinds = np.array(g.vs["kind"] if n else [], dtype=object)
+    rankable = np.ones(n, dtype=bool) if p.rank_kinds is None else \
+        np.isin(kinds, np.array(p.rank_kinds, dtype=object))
+    adj = g.get_adjlist()
+    ids, labels = g.vs["name"] if n else [], g.vs["label"] if n else []
+    kp_rows = []
+    for group, verts in _groups(p.key_player_scope, membership,
+                                [list(c) for c in g.connected_components()], n):
+        if len(verts) < p.min_group_size:
+            continue
+        for rank, (v, cut, before, after) in enumerate(
+                greedy_key_players(adj, verts, rankable, p.key_players_per_group), start=1):
+            kp_rows.append({"group": group, "rank": rank, "id": ids[v], "kind": kinds[v],
+                            "label": labels[v], "pairs_cut": cut, "fragmentation_before": before,
+                            "fragmentation_after": after})
+    key_players = pl.DataFrame(kp_rows, schema={
+        "group": pl.Int64, "rank": pl.Int64, "id": pl.Utf8, "kind": pl.Utf8, "label": pl.Utf8,
+        "pairs_cut": pl.Int64, "fragmentation_before": pl.Float64,
+        "fragmentation_after": pl.Float64})
+    kp_rank = dict(zip(key_players["id"], key_players["rank"], strict=True))
+    node_frame = pl.DataFrame({
+        "id": ids, "kind": kinds.tolist(), "country": g.vs["country"] if n else [],
+        "is_pep": g.vs["is_pep"] if n else [], "label": labels,
+        "degree": g.degree(), "strength": g.strength(weights="weight") if g.ecount()
+        else [0.0] * n, "betweenness": btw, "pagerank": pr, "community": membership,
+        "participation": coef, "bridge_ties": ties, "communities_reached": reached,
+    }, schema_overrides={"country": pl.Utf8, "is_pep": pl.Boolean, "strength": pl.Float64,
+                         "kind": pl.Utf8, "id": pl.Utf8, "label": pl.Utf8})
+    brokers = (node_frame.filter(pl.Series(rankable) & (pl.col("communities_reached") > 0))
+               .sort(["bridge_ties", "participation", "betweenness", "id"],
+                     descending=[True, True, True, False])
+               .with_row_index("broker_rank", offset=1)
+               .with_columns(pl.col("broker_rank").cast(pl.Int64)))
+    peps = pep_paths(g, p.pep_hops)
+    pep_links = pl.DataFrame(
+        [{"id": ids[v], "pep": ids[q], "hops": len(path) - 1,
+          "path": ">".join(ids[x] for x in path)} for v, q, path in peps],
+        schema={"id": pl.Utf8, "pep": pl.Utf8, "hops": pl.Int64, "path": pl.Utf8}
+    ).sort("hops", "id", "pep")
+    nearest = pep_links.group_by("id").agg(pl.col("hops").min().alias("pep_hops"))
+    node_frame = (node_frame
+                  .join(brokers.select("id", "broker_rank"), on="id", how="left")
+                  .with_columns(pl.col("id").replace_strict(kp_rank, default=None,
+                                                            return_dtype=pl.Int64)
+                                .alias("key_player_rank"))
+                  .join(nearest, on="id", how="left", maintain_order="left"))
+    edge_frame = _edge_frame(eg)
+    communities = _community_table(node_frame, key_players, p.key_player_scope)
+    counts = {"records_read": eg.records_read, "records_kept": eg.records_kept,
+              "below_grade": eg.below_grade, "ungraded": eg.ungraded,
+              "self_loops": eg.self_loops, "unknown_nodes": eg.unknown_nodes,
+              "nodes": n, "edges": g.ecount(),
+              "communities": int(membership.max()) + 1 if n else 0,
+              "components": len(g.connected_components()) if n else 0}
+    return NetworkResult(METHOD, p, node_frame, edge_frame, communities, key_players,
+                         brokers, pep_links, btw_method, eg.weakest_code, counts, eg)
+
+
+def _edge_frame(eg: EntityGraph) -> pl.DataFrame:
+    g = eg.graph
+    names = g.vs["name"] if g.vcount() else []
+    letters = "ABCDEF"
+    return pl.DataFrame({
+        "source": [names[e.source] for e in g.es], "target": [names[e.target] for e in g.es],
+        "relation": g.es["relation"] if g.ecount() else [],
+        "weight": g.es["weight"] if g.ecount() else [],
+        "records": g.es["records"] if g.ecount() else [],
+        "grade": [f"{letters[r - 1]}{c}" for r, c in zip(
+            g.es["reliability"] if g.ecount() else [], g.es["credibility"] if g.ecount()
+            else [], strict=True)]},
+        schema={"source": pl.Utf8, "target": pl.Utf8, "relation": pl.Utf8,
+                "weight": pl.Float64, "records": pl.Int64, "grade": pl.Utf8})
+
+
+def _community_table(nodes: pl.DataFrame, key_players: pl.DataFrame, scope: Scope
+                     ) -> pl.DataFrame:
+    table = (nodes.group_by("community")
+             .agg(pl.len().alias("size"), (pl.col("kind") == "Person").sum().alias("persons"),
+                  (pl.col("kind") == "Company").sum().alias("companies"),
+                  pl.col("is_pep").sum().alias("peps"))
+             .sort("community"))
+    if scope != "community" or key_players.height == 0:
+        return table.with_columns(pl.lit(None, pl.Utf8).alias("key_players"))
+    kp = key_players.sort("rank").group_by("group").agg(
+        pl.col("id").str.join(";").alias("key_players"))
+    return table.join(kp, left_on="community", right_on="group", how="left")
