@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from io import TextIOWrapper
 from typing import Any, BinaryIO
 
 import orjson
 from followthemoney.statement import BASE_ID, CSV, JSON, Statement, write_statements
+from followthemoney.statement.serialize import CSVStatementWriter
 
 from tocta.access.clearance import Clearance
 from tocta.entities.read import EntityView, iter_entities
@@ -93,5 +95,15 @@ def export_statements(store: Store, clearance: Clearance, out: BinaryIO,
             counter.add(view)
             yield from (s.statement for s in view.statements)
 
-    write_statements(out, format, statements())
+    if format == CSV:
+        # FtM wraps the stream in a text wrapper that closes it when collected; keep ours
+        # and detach it, so that the caller's stream (stdout) stays open.
+        wrapped = TextIOWrapper(out, encoding="utf-8", newline="")
+        writer = CSVStatementWriter(wrapped)
+        for stmt in statements():
+            writer.write(stmt)
+        writer.close()
+        wrapped.detach()
+    else:
+        write_statements(out, format, statements())
     return counter.summary()
