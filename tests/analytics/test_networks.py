@@ -1,0 +1,276 @@
+"""Entity networks: metrics against networkx, the grade filter, exports, simulated truth."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import networkx as nx
+import numpy as np
+import polars as pl
+import pytest
+from followthemoney import model
+
+from tocta.analytics.networks import NetworkParams, analyse_network
+from tocta.analytics.networks_export import (
+    ftm_relations,
+    gephi_csv,
+    graphml_text,
+    to_networkx,
+)
+from tocta.analytics.networks_graph import build_graph
+from tocta.analytics.networks_metrics import (
+    betweenness,
+    greedy_key_players,
+    removal_reductions,
+)
+
+
+def tables(g: nx.Graph, kind: str = "Person") -> tuple[pl.DataFrame, pl.DataFrame]:
+    ids = [f"n{v:03d}" for v in g.nodes]
+    nodes = pl.DataFrame({"id": ids, "kind": [kind] * len(ids)})
+    edges = pl.DataFrame({"source": [f"n{a:03d}" for a, _ in g.edges],
+                          "target": [f"n{b:03d}" for _, b in g.edges],
+                          "relation": ["associate"] * g.number_of_edges(),
+                          "grade": ["admiralty:B2"] * g.number_of_edges()},
+                         schema={"source": pl.Utf8, "target": pl.Utf8, "relation": pl.Utf8,
+                                 "grade": pl.Utf8})
+    return nodes, edges
+
+
+def relabel(g: nx.Graph) -> nx.Graph:
+    return nx.relabel_nodes(g, {v: f"n{v:03d}" for v in g.nodes})
+
+
+GRAPHS = [(40, 70, 1), (60, 90, 2), (30, 45, 3), (80, 200, 4)]
+
+
+@pytest.mark.parametrize(("n", "m", "seed"), GRAPHS, ids=[f"gnm{n}-{m}" for n, m, _ in GRAPHS])
+def test_centrality_matches_networkx(n: int, m: int, seed: int) -> None:
+    g = nx.gnm_random_graph(n, m, seed=seed)
+    result = analyse_network(*tables(g), NetworkParams(min_grade=None))
+    ref = relabel(g)
+    got = {r["id"]: r for r in result.nodes.iter_rows(named=True)}
+    deg = dict(ref.degree())
+    btw = nx.betweenness_centrality(ref, normalized=False)
+    pr = nx.pagerank(ref, alpha=0.85, tol=1e-12)
+    for v in ref.nodes:
+        assert got[v]["degree"] == deg[v]
+        assert got[v]["betweenness"] == pytest.approx(btw[v], abs=1e-9)
+        assert got[v]["pagerank"] == pytest.approx(pr[v], abs=1e-6)
+    assert result.betweenness_method.startswith("exact")
+
+
+def _pairs_after(g: nx.Graph, removed: set) -> int:
+    h = g.subgraph([v for v in g.nodes if v not in removed])
+    return sum(len(c) * (len(c) - 1) for c in nx.connected_components(h))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_single_removal_effect_matches_brute_force(seed: int) -> None:
+    g = nx.gnm_random_graph(35, 45, seed=seed)
+    adj = [sorted(g.neighbors(v)) for v in range(35)]
+    alive = np.ones(35, dtype=bool)
+    base = _pairs_after(g, set())
+    for comp in nx.connected_components(g):
+        if len(comp) < 3:
+            continue
+        got = removal_reductions(adj, alive, sorted(comp))
+        size = len(comp)
+        for v in comp:
+            h = g.subgraph(comp - {v})
+            after = sum(len(c) * (len(c) - 1) for c in nx.connected_components(h))
+            assert got[v] == size * (size - 1) - after
+    assert base > 0
+
+
+@pytest.mark.parametrize("seed", [1, 7, 11])
+def test_greedy_key_players_match_brute_force_greedy(seed: int) -> None:
+    g = nx.gnm_random_graph(30, 40, seed=seed)
+    adj = [sorted(g.neighbors(v)) for v in range(30)]
+    picks = greedy_key_players(adj, list(range(30)), np.ones(30, dtype=bool), 4)
+    removed: set[int] = set()
+    for v, cut, before, after in picks:
+        current = _pairs_after(g, removed)
+        best = min((_pairs_after(g, removed | {u}), u) for u in g.nodes if u not in removed)
+        assert v == best[1]
+        assert cut == current - best[0]
+        removed.add(v)
+        n = 30 - len(removed)
+        assert after == pytest.approx(1 - best[0] / (n * (n - 1)))
+        assert after >= before
+    assert len(picks) == 4
+
+
+def test_sampled_betweenness_is_exact_with_every_pivot_and_close_with_fewer() -> None:
+    import igraph as ig
+    g = ig.Graph.Barabasi(400, 2, directed=False)
+    exact, how = betweenness(g, exact_limit=10_000)
+    full, how_full = betweenness(g, exact_limit=100, samples=400)
+    assert np.allclose(exact, full) and how == how_full
+    est, how_est = betweenness(g, exact_limit=100, samples=100, seed=3)
+    assert how_est.startswith("sampled: 100 pivot")
+    assert np.corrcoef(exact, est)[0, 1] > 0.9
+    assert est.sum() == pytest.approx(exact.sum(), rel=0.2)
+    bounded, how_bounded = betweenness(g, cutoff=2)
+    assert how_bounded.startswith("bounded") and np.all(bounded <= exact + 1e-9)
+
+
+GRADE_EDGES = pl.DataFrame({
+    "source": ["a", "a", "b", "c", "d", "e", "e", "f"],
+    "target": ["b", "c", "c", "d", "e", "f", "f", "a"],
+    "relation": ["associate", "ownership", "payment", "family", "associate", "payment",
+                 "payment", "membership"],
+    "grade": ["admiralty:A1", "B3", "admiralty:C1", "3x5x2:1B", None, "europol4x4:B2",
+              "admiralty:E5", "nonsense"]})
+GRADE_NODES = pl.DataFrame({"id": list("abcdef"), "kind": ["Person"] * 6})
+
+
+@pytest.mark.parametrize(("min_grade", "kept"), [
+    ("B2", {("a", "b"), ("c", "d"), ("e", "f")}),
+    ("admiralty:A1", {("a", "b")}),
+    ("C3", {("a", "b"), ("a", "c"), ("b", "c"), ("c", "d"), ("e", "f")}),
+    (None, {("a", "b"), ("a", "c"), ("b", "c"), ("c", "d"), ("d", "e"), ("e", "f"),
+            ("a", "f")}),
+], ids=["B2", "A1", "C3", "any"])
+def test_grade_filter_keeps_links_meeting_both_halves(min_grade: str | None, kept: set) -> None:
+    eg = build_graph(GRADE_NODES, GRADE_EDGES, min_grade)
+    names = eg.graph.vs["name"]
+    got = {tuple(sorted((names[e.source], names[e.target]))) for e in eg.graph.es}
+    assert got == kept
+    assert eg.ungraded == 2
+    assert eg.records_read == eg.records_kept + eg.below_grade + eg.self_loops
+
+
+def test_merged_link_carries_best_grade_and_weakest_is_reported() -> None:
+    eg = build_graph(GRADE_NODES, GRADE_EDGES, "E5")
+    e = eg.graph.es[eg.graph.get_eid(eg.graph.vs.find(name="e").index,
+                                     eg.graph.vs.find(name="f").index)]
+    assert (e["records"], e["reliability"], e["credibility"]) == (2, 2, 2)
+    assert eg.weakest_code == "E5"
+    assert build_graph(GRADE_NODES, GRADE_EDGES, "B2").weakest_code == "B2"
+    with pytest.raises(ValueError, match="not a grade"):
+        NetworkParams(min_grade="Z9")
+
+
+def two_clans() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Two cliques of five joined through one broker; an official tied to one clan."""
+    edges = [(f"x{i}", f"x{j}") for i, j in itertools.combinations(range(5), 2)]
+    edges += [(f"y{i}", f"y{j}") for i, j in itertools.combinations(range(5), 2)]
+    edges += [("x0", "broker"), ("broker", "y0"), ("x1", "official"), ("y4", "acme")]
+    ids = sorted({v for e in edges for v in e})
+    nodes = pl.DataFrame({"id": ids, "kind": ["Company" if v == "acme" else "Person"
+                                              for v in ids],
+                          "is_pep": [v == "official" for v in ids]})
+    return nodes, pl.DataFrame({"source": [a for a, _ in edges],
+                                "target": [b for _, b in edges],
+                                "relation": ["associate"] * len(edges), "grade": "B2"})
+
+
+def test_broker_key_player_and_pep_paths_on_two_clans() -> None:
+    r = analyse_network(*two_clans(), NetworkParams(key_player_scope="graph",
+                                                    key_players_per_group=1, pep_hops=2))
+    assert r.key_players["id"].to_list() == ["broker"]
+    assert r.key_players["fragmentation_after"][0] > 0.5
+    assert set(r.brokers.head(3)["id"]) >= {"broker"}
+    near = {(row["id"], row["hops"]) for row in r.pep_links.iter_rows(named=True)}
+    assert ("x1", 1) in near and ("x0", 2) in near and ("x2", 2) in near
+    assert not any(v in ("broker", "y0") for v, _ in near)
+    assert "acme" not in set(r.brokers["id"])  # only persons are ranked by default
+    text = r.explain()
+    assert "B2 or better" in text and "Key players" in text and "broker" in text
+
+
+def test_exports_read_back() -> None:
+    r = analyse_network(*two_clans())
+    g = nx.read_graphml(io.BytesIO(graphml_text(r).encode("utf-8")))
+    assert g.number_of_nodes() == 13 and g.number_of_edges() == 24
+    assert g.nodes["broker"]["kind"] == "Person" and g.edges["x0", "broker"]["grade"] == "B2"
+    assert nx.utils.graphs_equal(nx.Graph(g.edges), nx.Graph(to_networkx(r).edges))
+    nodes_csv, edges_csv = gephi_csv(r)
+    assert nodes_csv.splitlines()[0].startswith("Id,Label,")
+    assert edges_csv.splitlines()[0].startswith("Source,Target,Type,Weight")
+    assert len(edges_csv.splitlines()) == 25
+    entities = ftm_relations(r.edges)
+    assert len(entities) == 24
+    for data in entities:
+        proxy = model.get_proxy(data, cleaned=False)
+        assert proxy.schema.name == "Associate"
+        assert proxy.first("person") and proxy.first("associate")
+    payment = ftm_relations(pl.DataFrame({"source": ["a"], "target": ["b"],
+                                          "relation": ["payment;ownership"]}))
+    assert [e["schema"] for e in payment] == ["Payment", "Ownership"]
+    assert payment[1]["properties"] == {"owner": ["a"], "asset": ["b"]}
+
+
+# --- the simulated world: truth ids stand in for resolved ids ----------------------------
+
+SIM_SEED = 9
+GRADE_OF = {"FIU": "admiralty:A2", "POL": "admiralty:B2", "CUS": "admiralty:B2"}
+
+
+def simulated_tables(seed: int = SIM_SEED) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+    """Nodes and relation records from the agencies' entity and transfer files, with the
+    truth ids as resolved ids; payments kept where a party is in an entity file."""
+    from tests.simulate.test_actors import small_context
+    from tocta.simulate.actors import simulate_actors
+    from tocta.simulate.context import ActorParams, MoneyParams
+    from tocta.simulate.money import simulate_money
+
+    ctx = small_context(actors=ActorParams(groups_per_commodity=8),
+                        money=MoneyParams(max_transfers=20_000))
+    world = simulate_actors(ctx, np.random.default_rng(seed))
+    money = simulate_money(ctx, world, np.random.default_rng(seed + 1))
+    grade = pl.col("agency").str.slice(0, 3).replace_strict(GRADE_OF)
+    rec = world.records
+    rel = (rec.filter(pl.col("true_id").str.contains(":"))
+           .with_columns(pl.col("true_id").str.split(":").alias("p"))
+           .select(pl.col("p").list.get(1).alias("source"),
+                   pl.col("p").list.get(2).alias("target"),
+                   pl.col("p").list.get(0).str.to_lowercase().alias("relation"),
+                   grade.alias("grade")))
+    ents = (rec.filter(~pl.col("true_id").str.contains(":")).group_by("true_id")
+            .agg(pl.col("schema").first(), pl.col("is_pep").any()))
+    known = ents["true_id"].implode()
+    t = money.transfers.filter(pl.col("agency").is_not_null())
+    pay = (t.filter(pl.col("from_party").is_in(known) | pl.col("to_party").is_in(known))
+           .select(pl.col("from_party").alias("source"), pl.col("to_party").alias("target"),
+                   pl.lit("payment").alias("relation"), grade.alias("grade")))
+    parties = money.parties.select(
+        pl.col("party_id").alias("id"),
+        pl.col("kind").replace({"person": "Person", "company": "Company"}).alias("kind"),
+        "country", "is_pep")
+    nodes = pl.concat([parties, ents.filter(~pl.col("true_id").is_in(parties["id"].implode()))
+                       .select(pl.col("true_id").alias("id"), pl.col("schema").alias("kind"),
+                               pl.lit(None, pl.Utf8).alias("country"), "is_pep")])
+    roles = dict(world.people.select("person_id", "role").iter_rows())
+    return nodes, pl.concat([rel, pay]), roles
+
+
+def precision_at(ranked: list[str], roles: dict, wanted: set[str], k: int) -> float:
+    top = ranked[:k]
+    return sum(roles.get(x) in wanted for x in top) / max(1, len(top))
+
+
+def test_simulated_world_brokers_and_key_players_recover_planted_roles() -> None:
+    nodes, edges, roles = simulated_tables()
+    r = analyse_network(nodes, edges, NetworkParams(key_players_per_group=2))
+    count = {role: sum(v == role for v in roles.values())
+             for role in ("organizer", "broker", "financier")}
+    # Brokers between communities: organizers and brokers tie the groups together (supplier
+    # payments, associates); k = the number planted.
+    k = count["organizer"] + count["broker"]
+    p_brokers = precision_at(r.brokers["id"].to_list(), roles, {"organizer", "broker"}, k)
+    # Key players fragment their group: the leadership (organizers, financiers, brokers);
+    # k = the number planted, or as many key players as were found when fewer.
+    lead = {"organizer", "financier", "broker"}
+    ranked = r.key_players.sort("pairs_cut", descending=True)["id"].to_list()
+    p_key = precision_at(ranked, roles, lead, sum(count.values()))
+    print(f"brokers precision@{k} = {p_brokers:.2f}; key players precision@{len(ranked)} "
+          f"(leadership) = {p_key:.2f}")
+    assert p_brokers >= 0.8
+    assert p_key >= 0.8
+    peps = set(nodes.filter(pl.col("is_pep"))["id"])
+    linked_organizers = {row["id"] for row in r.pep_links.iter_rows(named=True)
+                         if row["hops"] == 1 and roles.get(row["id"]) == "organizer"}
+    assert peps and linked_organizers  # officials are associates of organizers
