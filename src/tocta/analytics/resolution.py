@@ -1,0 +1,227 @@
+"""Entity resolution: which records of many agencies describe the same person (or vessel,
+company, account), with Splink on DuckDB.
+
+``resolve_records`` prepares the matching features (``resolution_features``), trains the
+Fellegi–Sunter model of ``resolution_model`` (u by random sampling, m by expectation
+maximisation over three blocking sessions, the prior from shared identifiers) and scores
+every blocked pair. The result keeps each candidate pair's match probability and, per
+feature, the comparison level reached and its Bayes factor, so that ``explain`` can say why
+two records were (or were not) matched. Large inputs are scored in chunks
+(``score_chunk``), which ``tocta.services.resolve`` persists and resumes.
+
+Analytics only: data in, a frozen result out; no paths, no store. Clustering with analysts'
+judgements is in ``resolution_clusters``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import polars as pl
+from splink import DuckDBAPI, Linker
+
+from tocta.analytics.resolution_features import prepare_records
+from tocta.analytics.resolution_model import prior_rules, settings, training_rules
+
+__all__ = ["FEATURES", "ResolutionModel", "ResolutionParams", "ResolutionResult",
+           "prepare_records", "resolve_records", "score_chunk", "train_model"]
+
+METHOD = ("Fellegi-Sunter probabilistic record linkage (Splink 5, DuckDB) over transliterated, "
+          "order-free name tokens, partial birth dates, identifiers, nationality and gender")
+FEATURES = ("name", "birth_date", "identifiers", "nationality", "gender")
+PAIR_COLUMNS = ("left_id", "right_id", "match_probability", "match_weight",
+                *[f"gamma_{f}" for f in FEATURES], *[f"bf_{f}" for f in FEATURES],
+                "bf_tf_adj_name")
+
+
+@dataclass(frozen=True)
+class ResolutionParams:
+    """Methodology parameters of a resolution run (recorded in its result).
+
+    Attributes:
+        min_probability: candidate pairs below this match probability are not kept.
+        accept_probability: pairs at or above it are merged automatically (clustering).
+        u_max_pairs: record pairs sampled to estimate u probabilities.
+        seed: seed of that sample (same seed, same model, same pairs).
+        prior_recall: assumed recall of "a shared identifier" as a deterministic rule, used
+            to estimate the prior probability that two records match.
+        max_iterations: EM iterations per training session.
+        threads: DuckDB threads.
+    """
+
+    min_probability: float = 0.05
+    accept_probability: float = 0.9
+    u_max_pairs: float = 3e5
+    seed: int = 42
+    prior_recall: float = 0.4
+    max_iterations: int = 20
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class ResolutionModel:
+    """A trained model: Splink's settings with m and u, and what it was trained on."""
+
+    settings: dict[str, Any]
+    records: int
+    params: ResolutionParams
+
+    def levels(self) -> dict[str, dict[int, dict[str, float | str]]]:
+        """Per feature and comparison-vector value: label, m, u and Bayes factor."""
+        out: dict[str, dict[int, dict[str, float | str]]] = {}
+        for comp in self.settings["comparisons"]:
+            name = comp["output_column_name"]
+            levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+            n = len(levels)
+            out[name] = {-1: {"label": "missing (neutral)", "m": math.nan, "u": math.nan,
+                              "bayes_factor": 1.0}}
+            for i, lv in enumerate(levels):
+                m, u = lv.get("m_probability"), lv.get("u_probability")
+                bf = m / u if m is not None and u else math.nan
+                out[name][n - 1 - i] = {"label": lv.get("label_for_charts", lv["sql_condition"]),
+                                        "m": m if m is not None else math.nan,
+                                        "u": u if u is not None else math.nan,
+                                        "bayes_factor": bf}
+        return out
+
+
+@dataclass(frozen=True)
+class ResolutionResult:
+    """Candidate pairs of records with their match probabilities and explanations.
+
+    Attributes:
+        pairs: one row per candidate pair (``left_id`` < ``right_id``): ``match_probability``,
+            ``match_weight`` (log2 Bayes factor incl. prior), and per feature ``gamma_<f>``
+            (comparison level, -1 missing) and ``bf_<f>`` (its Bayes factor);
+            ``bf_tf_adj_name`` adjusts the name factor for how common the name is.
+        model: the trained model.
+        params: the parameters.
+        input_records: records read.
+        method: what was done.
+    """
+
+    pairs: pl.DataFrame
+    model: ResolutionModel
+    params: ResolutionParams
+    input_records: int
+    method: str = METHOD
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+    def pair(self, a: str, b: str) -> dict[str, Any] | None:
+        """The scored row of the pair (a, b) in either order, or None if never compared."""
+        left, right = sorted((a, b))
+        rows = self.pairs.filter((pl.col("left_id") == left) & (pl.col("right_id") == right))
+        return rows.row(0, named=True) if rows.height else None
+
+    def explain(self, a: str, b: str) -> str:
+        """Why records ``a`` and ``b`` were (or were not) matched, feature by feature."""
+        row = self.pair(a, b)
+        if row is None:
+            return (f"{a} and {b} were never compared: no blocking rule brought them "
+                    "together (no shared identifier, name key or phonetic key).")
+        return explain_row(row, self.model, self.params)
+
+
+def explain_row(row: dict[str, Any], model: ResolutionModel, params: ResolutionParams) -> str:
+    """A scored pair in words: the probability, the decision and each feature's evidence."""
+    levels = model.levels()
+    p = row["match_probability"]
+    verdict = ("merged automatically" if p >= params.accept_probability else
+               "a candidate for review")
+    lines = [f"{row['left_id']} ~ {row['right_id']}: match probability {p:.4f} "
+             f"(weight {row['match_weight']:+.2f}), {verdict} "
+             f"(threshold {params.accept_probability})"]
+    for f in FEATURES:
+        g = int(row[f"gamma_{f}"])
+        bf = float(row[f"bf_{f}"])
+        if f == "name" and row.get("bf_tf_adj_name") not in (None, 1.0):
+            bf *= float(row["bf_tf_adj_name"])
+        label = levels.get(f, {}).get(g, {}).get("label", f"level {g}")
+        effect = "neutral" if g == -1 else ("for" if bf > 1 else "against")
+        lines.append(f"  {f}: {label}: Bayes factor {bf:.3g} ({effect})")
+    return "\n".join(lines)
+
+
+def _linker(features: pl.DataFrame, model_settings: Any, params: ResolutionParams) -> Linker:
+    con = duckdb.connect()
+    con.execute(f"SET threads = {int(params.threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    api = DuckDBAPI(connection=con)
+    df = api.register(features.to_arrow(), table_name="records")
+    return Linker(df, model_settings, log_level=None)
+
+
+def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
+                ) -> ResolutionModel:
+    """Train the model on ``records`` (raw columns, see ``prepare_records``).
+
+    Returns:
+        The settings with estimated prior, m and u probabilities.
+    """
+    params = params or ResolutionParams()
+    features = prepare_records(records) if "name_toks" not in records.columns else records
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    linker = _linker(features, settings(), params)
+    t = linker.training
+    t.estimate_probability_two_random_records_match(
+        prior_rules(), recall=params.prior_recall)
+    t.estimate_u_using_random_sampling(max_pairs=params.u_max_pairs, seed=params.seed)
+    for rule in training_rules():
+        t.estimate_parameters_using_expectation_maximisation(rule, fix_u_probabilities=True)
+    model_settings = linker.misc.save_model_to_json()
+    return ResolutionModel(model_settings, features.height, params)
+
+
+def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int, int] = (1, 1)
+                ) -> pl.DataFrame:
+    """Score the blocked pairs whose left record falls in ``chunk`` = (number, of).
+
+    Chunks partition the pairs (Splink hashes the left record's id), so the union over
+    ``(1, n) ... (n, n)`` is every candidate pair exactly once.
+    """
+    features = prepare_records(records) if "name_toks" not in records.columns else records
+    linker = _linker(features, model.settings, model.params)
+    pred = linker.inference.predict_chunk(
+        left_chunk=chunk, right_chunk=(1, 1),
+        threshold_match_probability=model.params.min_probability, warning_mode="never")
+    frame = pl.from_arrow(pred.as_duckdbpyrelation().arrow())
+    assert isinstance(frame, pl.DataFrame)
+    return _tidy(frame)
+
+
+def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
+    if "mw_tf_adj_name" not in frame.columns:
+        frame = frame.with_columns(pl.lit(0.0).alias("mw_tf_adj_name"))
+    frame = frame.with_columns(
+        (2.0 ** pl.col(f"mw_{f}")).alias(f"bf_{f}") for f in (*FEATURES, "tf_adj_name"))
+    frame = frame.rename({"unique_id_l": "left_id", "unique_id_r": "right_id"})
+    swap = pl.col("left_id") > pl.col("right_id")
+    frame = frame.with_columns(
+        pl.when(swap).then(pl.col("right_id")).otherwise(pl.col("left_id")).alias("left_id"),
+        pl.when(swap).then(pl.col("left_id")).otherwise(pl.col("right_id")).alias("right_id"))
+    return frame.select(PAIR_COLUMNS).with_columns(
+        pl.col(f"gamma_{f}").cast(pl.Int8) for f in FEATURES).sort("left_id", "right_id")
+
+
+def resolve_records(records: pl.DataFrame, params: ResolutionParams | None = None,
+                    model: ResolutionModel | None = None) -> ResolutionResult:
+    """Train (unless ``model`` is given) and score every candidate pair of ``records``.
+
+    Args:
+        records: one row per record: ``record_id``, ``name`` and the optional columns of
+            ``prepare_records`` (birth date, nationality, gender, identifiers, schema).
+        params: methodology parameters.
+        model: a model trained earlier (e.g. on a larger set), to score with as it is.
+
+    Returns:
+        The candidate pairs at or above ``params.min_probability``, explainable.
+    """
+    params = params or (model.params if model else ResolutionParams())
+    features = prepare_records(records)
+    model = model or train_model(features, params)
+    pairs = score_chunk(features, model)
+    return ResolutionResult(pairs, model, params, records.height)

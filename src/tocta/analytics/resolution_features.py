@@ -1,0 +1,196 @@
+"""Matching features of entity records: names in any script, partial dates, identifiers.
+
+Each record becomes one row of comparable columns. Names are transliterated to Latin with
+rigour (``Мухаммед`` → ``Muhammed``, ``张伟`` → ``zhang wei``, ``محمد`` → ``mhmd``), case-
+and accent-folded and split into tokens; every token carries three keys that the name
+comparison and the blocking rules use:
+
+* ``t`` the folded Latin token (``gonzalez``);
+* ``p`` its metaphone (rigour's phonetics), so that ``Youssef``/``Yusuf`` or ``Chang``/``Zhang``
+  meet;
+* ``s`` its consonant skeleton (vowels and the semivowels w/y dropped, doubled letters
+  collapsed, ``q`` → ``k``), because abjad scripts write no short vowels: Arabic
+  ``محمد`` transliterates to ``mhmd``, the skeleton of ``Mohammed``, ``Muhammad`` and
+  ``Mohamed``.
+
+Tokens are also kept *sorted*, so that "GÓMEZ RESTREPO, Juan Carlos" and "Juan Carlos Gómez
+Restrepo" (or a swapped given and family name) give the same ``name_key``. Birth dates may
+be partial (``1980``, ``1980-05``): year, month and day are kept apart, and a missing part
+never conflicts. Identifiers (passport, national id, IMO, IBAN, registration number) are
+upper-cased alphanumerics prefixed with their type, so that equal numbers of different
+kinds never meet.
+
+Nothing here is tuned to a data source: the rules are those of the scripts and of the
+identifier formats themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from itertools import combinations
+
+import polars as pl
+from rigour.names import remove_org_types, remove_person_prefixes, tokenize_name
+from rigour.text.phonetics import metaphone
+from rigour.text.translit import ascii_text
+
+#: identifier columns understood, and the type prefix each gets in ``ids``
+ID_COLUMNS = {"passport_number": "passport", "id_number": "national_id",
+              "imo_number": "imo", "account_number": "iban",
+              "registration_number": "registration"}
+#: the columns ``prepare_records`` reads (all but ``record_id`` and ``name`` optional)
+INPUT_COLUMNS = ("record_id", "schema", "name", "birth_date", "nationality", "gender",
+                 *ID_COLUMNS)
+MAX_TOKENS = 6        # longer names keep their first six tokens for pair keys
+_VOWELS = re.compile(r"[aeiouyw]")
+_DOUBLE = re.compile(r"(.)\1+")
+_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+_ID_CLEAN = re.compile(r"[^0-9A-Z]")
+_GENDERS = {"m": "male", "male": "male", "f": "female", "female": "female"}
+
+
+def skeleton(token: str) -> str:
+    """The consonant skeleton of a folded Latin token (``mohammed`` → ``mhmd``)."""
+    s = _VOWELS.sub("", token.replace("q", "k").replace("ph", "f"))
+    return _DOUBLE.sub(r"\1", s)
+
+
+@lru_cache(maxsize=200_000)
+def name_tokens(name: str, is_person: bool = True) -> tuple[str, ...]:
+    """Folded Latin tokens of a name in any script, in written order.
+
+    Person prefixes (Mr, Dr...) or organisation legal forms (Ltd, S.A., SARL...) are
+    dropped first; then the name is transliterated to ASCII, case-folded and tokenised.
+    """
+    text = remove_person_prefixes(name) if is_person else remove_org_types(name)
+    latin = ascii_text(text).casefold()
+    return tuple(t for t in tokenize_name(re.sub(r"[^a-z0-9]+", " ", latin)) if t)
+
+
+def token_keys(tokens: tuple[str, ...]) -> list[dict[str, str]]:
+    """Each token with its metaphone and consonant skeleton, sorted by token."""
+    return [{"t": t, "p": metaphone(t) or t, "s": skeleton(t) or t} for t in sorted(tokens)]
+
+
+def pair_keys(keys: list[dict[str, str]]) -> list[str]:
+    """Blocking keys: every pair of phonetic keys and every pair of skeletons.
+
+    Two records of one person written with a dropped middle name, a typo in a third token,
+    swapped order or another script still share at least one such pair.
+    """
+    out: set[str] = set()
+    head = keys[:MAX_TOKENS]
+    for kind in ("p", "s"):
+        values = sorted({k[kind] for k in head if len(k[kind]) >= 2})
+        out.update(f"{kind}:{a}|{b}" for a, b in combinations(values, 2))
+        if len(values) == 1:   # mononyms (Myanmar names) still get a key
+            out.add(f"{kind}:{values[0]}")
+    return sorted(out)
+
+
+def meet_keys(keys: list[dict[str, str]]) -> list[str]:
+    """Keys two names share whenever one of their tokens can meet (a cheap pre-check).
+
+    Tokens meet on equal text, metaphone or skeleton, or one edit apart; two tokens one
+    edit apart share a single-letter deletion (the symmetric-delete rule), so every
+    deletion of each token of four letters or more is a key.
+    """
+    out: set[str] = set()
+    for k in keys:
+        t = k["t"]
+        out.update((f"t:{t}", f"p:{k['p']}"))
+        if len(k["s"]) >= 2:
+            out.add(f"s:{k['s']}")
+        if len(t) >= 4:
+            out.add(f"d:{t}")
+            out.update(f"d:{t[:i]}{t[i + 1:]}" for i in range(len(t)))
+    return sorted(out)
+
+
+def parse_partial_date(value: str | None) -> tuple[int | None, int | None, int | None]:
+    """Year, month and day of a full or partial ISO date; impossible parts become None."""
+    if not value:
+        return None, None, None
+    m = _DATE.match(value)
+    if not m:
+        return None, None, None
+    year = int(m.group(1))
+    month = int(m.group(2)) if m.group(2) else None
+    day = int(m.group(3)) if m.group(3) else None
+    if month is not None and not 1 <= month <= 12:
+        return year, None, None
+    if day is not None and not 1 <= day <= (29 if month == 2 else 31):
+        day = None
+    return year, month, day
+
+
+def identifiers(row: dict[str, object]) -> list[str]:
+    """``type:VALUE`` identifiers of a record (upper-case alphanumerics, at least 4)."""
+    out = []
+    for column, kind in ID_COLUMNS.items():
+        raw = row.get(column)
+        if raw is None:
+            continue
+        for part in str(raw).split(";"):
+            value = _ID_CLEAN.sub("", part.upper())
+            if len(value) >= 4:
+                out.append(f"{kind}:{value}")
+    return sorted(set(out))
+
+
+def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
+    """Matching features of ``records`` (one row per record, same order).
+
+    Args:
+        records: ``record_id`` and ``name`` and any of ``schema`` (FtM schema, default
+            Person), ``birth_date`` (ISO, possibly partial), ``nationality`` (ISO3),
+            ``gender``, ``passport_number``, ``id_number``, ``imo_number``,
+            ``account_number``, ``registration_number``. Other columns are ignored.
+
+    Returns:
+        ``unique_id`` (the record id), ``schema``, ``name``, ``name_key`` (sorted folded
+        tokens), ``name_toks`` (list of ``{t, p, s}``), ``pair_keys``, ``phon_keys``, ``meet_keys``,
+        ``dob_y``, ``dob_m``, ``dob_d``, ``nationality``, ``gender``, ``ids``, ``id_types``.
+    """
+    missing = [c for c in ("record_id", "name") if c not in records.columns]
+    if missing:
+        raise ValueError(f"records lack the column(s) {', '.join(missing)}; "
+                         f"found {', '.join(records.columns)}")
+    cols = [c for c in INPUT_COLUMNS if c in records.columns]
+    rows = records.select(cols).with_columns(pl.col(c).cast(pl.Utf8) for c in cols).to_dicts()
+    out = []
+    for row in rows:
+        schema = str(row.get("schema") or "Person")
+        name = str(row.get("name") or "")
+        keys = token_keys(name_tokens(name, schema == "Person")) if name else []
+        y, m, d = parse_partial_date(row.get("birth_date"))  # type: ignore[arg-type]
+        ids = identifiers(row)
+        nat = (row.get("nationality") or "").strip().upper()
+        gender = _GENDERS.get((row.get("gender") or "").strip().lower())
+        out.append({
+            "unique_id": str(row["record_id"]), "schema": schema, "name": name,
+            "name_key": " ".join(k["t"] for k in keys) or None,
+            "name_toks": keys or None,
+            "pair_keys": pair_keys(keys) or None,
+            "phon_keys": sorted({k["p"] for k in keys}) or None,
+            "meet_keys": meet_keys(keys) or None,
+            "dob_y": y, "dob_m": m, "dob_d": d,
+            "nationality": nat if len(nat) == 3 and nat.isalpha() else None,
+            "gender": gender,
+            "ids": ids or None,
+            "id_types": sorted({i.split(":", 1)[0] for i in ids}) or None,
+        })
+    schema_ = {"unique_id": pl.Utf8, "schema": pl.Utf8, "name": pl.Utf8, "name_key": pl.Utf8,
+               "name_toks": pl.List(pl.Struct({"t": pl.Utf8, "p": pl.Utf8, "s": pl.Utf8})),
+               "pair_keys": pl.List(pl.Utf8), "phon_keys": pl.List(pl.Utf8),
+               "meet_keys": pl.List(pl.Utf8),
+               "dob_y": pl.Int32, "dob_m": pl.Int32, "dob_d": pl.Int32,
+               "nationality": pl.Utf8, "gender": pl.Utf8, "ids": pl.List(pl.Utf8),
+               "id_types": pl.List(pl.Utf8)}
+    frame = pl.DataFrame(out, schema=schema_)
+    dupes = frame["unique_id"].is_duplicated()
+    if dupes.any():
+        first = frame.filter(dupes)["unique_id"].head(3).to_list()
+        raise ValueError(f"record ids must be unique: {', '.join(first)} repeat")
+    return frame

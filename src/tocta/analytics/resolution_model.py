@@ -1,0 +1,154 @@
+"""The Splink model of entity resolution: blocking rules and comparisons (DuckDB SQL).
+
+Comparisons (each a feature with its levels, from strongest to weakest; a level's m and u
+probabilities are estimated, so its Bayes factor is learnt, not set):
+
+* ``name`` over the token keys of ``resolution_features``: a token of one name *meets* a
+  token of the other when the folded tokens are equal, or one edit apart (tokens of four
+  letters or more), or their metaphones or consonant skeletons (two letters or more) are
+  equal. Levels: same sorted tokens (term-frequency adjusted, so that a common name proves
+  less) → every token of the shorter name is in the longer one (a dropped middle name) →
+  every token of the shorter name meets one (typo, other romanization or script) → two
+  tokens meet → one token meets → else.
+* ``birth_date`` over year, month and day kept apart: same full date → same year and month,
+  one side has no day → same year, one side has no month → full dates one digit or a
+  day/month swap apart → else (a conflict). Missing on either side is neutral.
+* ``identifiers``: a shared ``type:value`` → both sides hold an identifier of the same type
+  but none is shared (a conflict) → no identifier type in common (neutral).
+* ``nationality``, ``gender``: equal → different; missing is neutral.
+
+Blocking (a pair is scored when any rule holds, always within one FtM schema): a shared
+identifier; the same sorted tokens; a shared pair of phonetic keys or of skeletons; a shared
+phonetic key and the same birth year.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+MEET = ("(x.t = y.t OR (length(x.t) >= 4 AND length(y.t) >= 4 AND "
+        "damerau_levenshtein(x.t, y.t) <= 1) OR x.p = y.p OR "
+        "(length(x.s) >= 2 AND x.s = y.s))")
+
+
+def _met(side: str, other: str) -> str:
+    """Number of tokens of ``side`` that meet a token of ``other``."""
+    return (f"length(list_filter(name_toks_{side}, lambda x: list_bool_or("
+            f"list_transform(name_toks_{other}, lambda y: {MEET}))))")
+
+
+def _shorter_all(met_l: str, met_r: str) -> str:
+    return (f"((length(name_toks_l) <= length(name_toks_r) AND {met_l} = length(name_toks_l))"
+            f" OR (length(name_toks_r) < length(name_toks_l) AND "
+            f"{met_r} = length(name_toks_r)))")
+
+
+def name_comparison() -> cl.CustomComparison:
+    """Names across scripts, orders, typos and dropped parts (see the module docstring)."""
+    met_l, met_r = _met("l", "r"), _met("r", "l")
+    subset = ("(len(list_intersect(list_transform(name_toks_l, lambda x: x.t), "
+              "list_transform(name_toks_r, lambda y: y.t))) = "
+              "least(len(name_toks_l), len(name_toks_r)))")
+    min2 = "least(len(name_toks_l), len(name_toks_r)) >= 2"
+    # the token-by-token test is costly: run it only where some token can meet at all
+    can = "list_has_any(meet_keys_l, meet_keys_r)"
+    return cl.CustomComparison(
+        output_column_name="name",
+        comparison_levels=[
+            cll.NullLevel("name_toks"),
+            cll.ExactMatchLevel("name_key").configure(
+                tf_adjustment_column="name_key", tf_adjustment_weight=1.0,
+                label_for_charts="same tokens in any order"),
+            cll.CustomLevel(f"{can} AND {min2} AND {subset}",
+                            "every token of the shorter name in the longer"),
+            cll.CustomLevel(f"{can} AND {min2} AND {_shorter_all(met_l, met_r)}",
+                            "every token of the shorter name meets one (typo, "
+                            "romanization, script)"),
+            cll.CustomLevel(f"{can} AND greatest({met_l}, {met_r}) >= 2", "two tokens meet"),
+            cll.CustomLevel(f"{can} AND greatest({met_l}, {met_r}) >= 1",
+                            "one token meets"),
+            cll.ElseLevel(),
+        ],
+        comparison_description="name tokens (transliterated, order-free)",
+    )
+
+
+def birth_date_comparison() -> cl.CustomComparison:
+    """Partial birth dates: a missing part never conflicts (see the module docstring)."""
+    full = ("dob_m_l IS NOT NULL AND dob_m_r IS NOT NULL AND dob_d_l IS NOT NULL AND "
+            "dob_d_r IS NOT NULL")
+    one_off = (f"{full} AND ((dob_y_l = dob_y_r)::INT + (dob_m_l = dob_m_r)::INT + "
+               "(dob_d_l = dob_d_r)::INT = 2 OR (dob_y_l = dob_y_r AND dob_m_l = dob_d_r "
+               "AND dob_d_l = dob_m_r))")
+    return cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_levels=[
+            cll.CustomLevel("dob_y_l IS NULL OR dob_y_r IS NULL", "missing").configure(
+                is_null_level=True),
+            cll.CustomLevel(f"{full} AND dob_y_l = dob_y_r AND dob_m_l = dob_m_r AND "
+                            "dob_d_l = dob_d_r", "same full date"),
+            cll.CustomLevel("dob_y_l = dob_y_r AND dob_m_l = dob_m_r AND "
+                            "(dob_d_l IS NULL OR dob_d_r IS NULL)",
+                            "same year and month (a day missing)"),
+            cll.CustomLevel("dob_y_l = dob_y_r AND (dob_m_l IS NULL OR dob_m_r IS NULL)",
+                            "same year (a month missing)"),
+            cll.CustomLevel(one_off, "one part different or day/month swapped"),
+            cll.ElseLevel(),
+        ],
+        comparison_description="birth date (partial dates compatible)",
+    )
+
+
+def identifier_comparison() -> cl.CustomComparison:
+    """Passport, national id, IMO, IBAN, registration number: equal, conflicting or none."""
+    return cl.CustomComparison(
+        output_column_name="identifiers",
+        comparison_levels=[
+            cll.CustomLevel("ids_l IS NULL OR ids_r IS NULL OR "
+                            "len(list_intersect(id_types_l, id_types_r)) = 0",
+                            "no identifier of a common type").configure(is_null_level=True),
+            cll.CustomLevel("len(list_intersect(ids_l, ids_r)) > 0",
+                            "a shared identifier"),
+            cll.ElseLevel(),
+        ],
+        comparison_description="identifiers of the same type",
+    )
+
+
+def blocking_rules() -> list[Any]:
+    """The rules that generate candidate pairs (see the module docstring)."""
+    return [
+        block_on("schema", "ids", arrays_to_explode=["ids"]),
+        block_on("schema", "name_key"),
+        block_on("schema", "pair_keys", arrays_to_explode=["pair_keys"]),
+        block_on("schema", "phon_keys", "dob_y", arrays_to_explode=["phon_keys"]),
+    ]
+
+
+def prior_rules() -> list[Any]:
+    """Deterministic rule for the prior: a shared identifier."""
+    return [block_on("ids", arrays_to_explode=["ids"])]
+
+
+def training_rules() -> list[Any]:
+    """EM sessions: one blocked on the full birth date, one on the sorted name tokens."""
+    return [block_on("dob_y", "dob_m", "dob_d"), block_on("name_key")]
+
+
+def settings(prior: float = 1e-4) -> SettingsCreator:
+    """Splink settings of tocta's model (dedupe over one table of records)."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[name_comparison(), birth_date_comparison(), identifier_comparison(),
+                     cl.ExactMatch("nationality"), cl.ExactMatch("gender")],
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        probability_two_random_records_match=prior,
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,   # the gamma (level) columns
+        additional_columns_to_retain=["name"],
+    )
