@@ -43,7 +43,9 @@ class ResolutionParams:
     """Methodology parameters of a resolution run (recorded in its result).
 
     Attributes:
-        min_probability: candidate pairs below this match probability are not kept.
+        min_probability: candidate pairs below this match probability are not kept...
+        conflict_probability: ...except those at or below this one, kept as the model's
+            evidence that two records differ (cannot-links for clustering).
         accept_probability: pairs at or above it are merged automatically (clustering).
         u_max_pairs: record pairs sampled to estimate u probabilities.
         seed: seed of that sample (same seed, same model, same pairs).
@@ -54,6 +56,7 @@ class ResolutionParams:
     """
 
     min_probability: float = 0.05
+    conflict_probability: float = 0.001
     accept_probability: float = 0.9
     u_max_pairs: float = 3e5
     seed: int = 42
@@ -185,11 +188,15 @@ def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int,
     """
     features = prepare_records(records) if "name_toks" not in records.columns else records
     linker = _linker(features, model.settings, model.params)
-    pred = linker.inference.predict_chunk(
-        left_chunk=chunk, right_chunk=(1, 1),
-        threshold_match_probability=model.params.min_probability, warning_mode="never")
-    frame = pl.from_arrow(pred.as_duckdbpyrelation().arrow())
+    pred = linker.inference.predict_chunk(left_chunk=chunk, right_chunk=(1, 1),
+                                          warning_mode="never")
+    p = model.params
+    rel = pred.as_duckdbpyrelation().filter(
+        f"match_probability >= {p.min_probability} OR "
+        f"match_probability <= {p.conflict_probability}")
+    frame = pl.from_arrow(rel.arrow())
     assert isinstance(frame, pl.DataFrame)
+    pred.drop_table_from_database_and_remove_from_cache()
     return _tidy(frame)
 
 

@@ -27,8 +27,10 @@ identifier formats themselves.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from itertools import combinations
+from typing import Any
 
 import polars as pl
 from rigour.names import remove_org_types, remove_person_prefixes, tokenize_name
@@ -68,12 +70,18 @@ def name_tokens(name: str, is_person: bool = True) -> tuple[str, ...]:
     return tuple(t for t in tokenize_name(re.sub(r"[^a-z0-9]+", " ", latin)) if t)
 
 
-def token_keys(tokens: tuple[str, ...]) -> list[dict[str, str]]:
-    """Each token with its metaphone and consonant skeleton, sorted by token."""
-    return [{"t": t, "p": metaphone(t) or t, "s": skeleton(t) or t} for t in sorted(tokens)]
+def is_latin(name: str) -> bool:
+    """Whether every letter of ``name`` is a Latin letter (accented or not)."""
+    return all(unicodedata.name(c, "").startswith("LATIN") for c in name if c.isalpha())
 
 
-def pair_keys(keys: list[dict[str, str]]) -> list[str]:
+def token_keys(tokens: tuple[str, ...], latin: bool = True) -> list[dict[str, Any]]:
+    """Each token with its metaphone, consonant skeleton and whether the name was Latin."""
+    return [{"t": t, "p": metaphone(t) or t, "s": skeleton(t) or t, "l": latin}
+            for t in sorted(tokens)]
+
+
+def pair_keys(keys: list[dict[str, Any]]) -> list[str]:
     """Blocking keys: every pair of phonetic keys and every pair of skeletons.
 
     Two records of one person written with a dropped middle name, a typo in a third token,
@@ -89,7 +97,7 @@ def pair_keys(keys: list[dict[str, str]]) -> list[str]:
     return sorted(out)
 
 
-def meet_keys(keys: list[dict[str, str]]) -> list[str]:
+def meet_keys(keys: list[dict[str, Any]]) -> list[str]:
     """Keys two names share whenever one of their tokens can meet (a cheap pre-check).
 
     Tokens meet on equal text, metaphone or skeleton, or one edit apart; two tokens one
@@ -150,7 +158,7 @@ def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
 
     Returns:
         ``unique_id`` (the record id), ``schema``, ``name``, ``name_key`` (sorted folded
-        tokens), ``name_toks`` (list of ``{t, p, s}``), ``pair_keys``, ``phon_keys``, ``meet_keys``,
+        tokens), ``name_toks`` (list of ``{t, p, s, l}``; ``l``: the name is in Latin script), ``pair_keys``, ``phon_keys``, ``meet_keys``,
         ``dob_y``, ``dob_m``, ``dob_d``, ``nationality``, ``gender``, ``ids``, ``id_types``.
     """
     missing = [c for c in ("record_id", "name") if c not in records.columns]
@@ -163,7 +171,8 @@ def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
     for row in rows:
         schema = str(row.get("schema") or "Person")
         name = str(row.get("name") or "")
-        keys = token_keys(name_tokens(name, schema == "Person")) if name else []
+        keys = token_keys(name_tokens(name, schema == "Person"), is_latin(name)) \
+            if name else []
         y, m, d = parse_partial_date(row.get("birth_date"))  # type: ignore[arg-type]
         ids = identifiers(row)
         nat = (row.get("nationality") or "").strip().upper()
@@ -182,7 +191,8 @@ def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
             "id_types": sorted({i.split(":", 1)[0] for i in ids}) or None,
         })
     schema_ = {"unique_id": pl.Utf8, "schema": pl.Utf8, "name": pl.Utf8, "name_key": pl.Utf8,
-               "name_toks": pl.List(pl.Struct({"t": pl.Utf8, "p": pl.Utf8, "s": pl.Utf8})),
+               "name_toks": pl.List(pl.Struct({"t": pl.Utf8, "p": pl.Utf8, "s": pl.Utf8,
+                                                    "l": pl.Boolean})),
                "pair_keys": pl.List(pl.Utf8), "phon_keys": pl.List(pl.Utf8),
                "meet_keys": pl.List(pl.Utf8),
                "dob_y": pl.Int32, "dob_m": pl.Int32, "dob_d": pl.Int32,

@@ -5,11 +5,14 @@ probabilities are estimated, so its Bayes factor is learnt, not set):
 
 * ``name`` over the token keys of ``resolution_features``: a token of one name *meets* a
   token of the other when the folded tokens are equal, or one edit apart (tokens of four
-  letters or more), or their metaphones or consonant skeletons (two letters or more) are
-  equal. Levels: same sorted tokens (term-frequency adjusted, so that a common name proves
+  letters or more), or their metaphones are equal, or — when one of the names was written
+  in another script — their consonant skeletons (two letters or more) are equal (between
+  two Latin names skeletons are too loose: Maria and Omar are both ``mr``). Levels: same sorted tokens (term-frequency adjusted, so that a common name proves
   less) → every token of the shorter name is in the longer one (a dropped middle name) →
-  every token of the shorter name meets one (typo, other romanization or script) → two
-  tokens meet → one token meets → else.
+  every token of the shorter name is *close* to one (equal, one edit apart, or across
+  scripts the same metaphone or skeleton: a typo, another romanization or script) → every
+  token of the shorter name *meets* one (also the same metaphone between Latin names:
+  Rizzo ~ Russo) → two tokens meet → one token meets → else.
 * ``birth_date`` over year, month and day kept apart: same full date → same year and month,
   one side has no day → same year, one side has no month → full dates one digit or a
   day/month swap apart → else (a conflict). Missing on either side is neutral.
@@ -30,15 +33,18 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-MEET = ("(x.t = y.t OR (length(x.t) >= 4 AND length(y.t) >= 4 AND "
-        "damerau_levenshtein(x.t, y.t) <= 1) OR x.p = y.p OR "
-        "(length(x.s) >= 2 AND x.s = y.s))")
+# close: equal, one edit apart, or (across scripts) the same metaphone or skeleton
+CLOSE = ("(x.t = y.t OR (length(x.t) >= 4 AND length(y.t) >= 4 AND "
+         "damerau_levenshtein(x.t, y.t) <= 1) OR (NOT (x.l AND y.l) AND (x.p = y.p OR "
+         "(length(x.s) >= 2 AND x.s = y.s))))")
+# loose: close, or the same metaphone between Latin names (Rizzo ~ Russo)
+MEET = f"({CLOSE} OR x.p = y.p)"
 
 
-def _met(side: str, other: str) -> str:
+def _met(side: str, other: str, test: str = MEET) -> str:
     """Number of tokens of ``side`` that meet a token of ``other``."""
     return (f"length(list_filter(name_toks_{side}, lambda x: list_bool_or("
-            f"list_transform(name_toks_{other}, lambda y: {MEET}))))")
+            f"list_transform(name_toks_{other}, lambda y: {test}))))")
 
 
 def _shorter_all(met_l: str, met_r: str) -> str:
@@ -65,9 +71,12 @@ def name_comparison() -> cl.CustomComparison:
                 label_for_charts="same tokens in any order"),
             cll.CustomLevel(f"{can} AND {min2} AND {subset}",
                             "every token of the shorter name in the longer"),
-            cll.CustomLevel(f"{can} AND {min2} AND {_shorter_all(met_l, met_r)}",
-                            "every token of the shorter name meets one (typo, "
+            cll.CustomLevel(f"{can} AND {min2} AND "
+                            f"{_shorter_all(_met('l', 'r', CLOSE), _met('r', 'l', CLOSE))}",
+                            "every token of the shorter name is close to one (typo, "
                             "romanization, script)"),
+            cll.CustomLevel(f"{can} AND {min2} AND {_shorter_all(met_l, met_r)}",
+                            "every token of the shorter name sounds like one"),
             cll.CustomLevel(f"{can} AND greatest({met_l}, {met_r}) >= 2", "two tokens meet"),
             cll.CustomLevel(f"{can} AND greatest({met_l}, {met_r}) >= 1",
                             "one token meets"),
