@@ -1,0 +1,96 @@
+"""Resolve entity records in resumable chunks persisted to a directory.
+
+The analytics (``tocta.analytics.resolution``) train a model and score one chunk of the
+candidate pairs at a time; this service owns the files:
+
+* ``model.json`` — the trained model (Splink settings with m, u and the prior) and the
+  parameters; written first, so that a resumed run scores with the very same model;
+* ``pairs-<i>-of-<n>.parquet`` — the scored pairs whose left record falls in chunk ``i``
+  (chunks partition the pairs); each written to a temporary name and renamed when complete,
+  so an interrupted run leaves no half-written chunk;
+
+Running again with the same directory skips the chunks already there. A progress bar
+(rich) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import polars as pl
+from rich.progress import Progress
+
+from tocta.analytics.resolution import (
+    ResolutionModel,
+    ResolutionParams,
+    ResolutionResult,
+    prepare_records,
+    score_chunk,
+    train_model,
+)
+
+MODEL_FILE = "model.json"
+
+
+def _chunk_path(folder: Path, i: int, n: int) -> Path:
+    return folder / f"pairs-{i:04d}-of-{n:04d}.parquet"
+
+
+def load_or_train(features: pl.DataFrame, folder: Path, params: ResolutionParams
+                  ) -> ResolutionModel:
+    """The model saved in ``folder``, or a new one trained on ``features`` and saved."""
+    path = folder / MODEL_FILE
+    if path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return ResolutionModel(saved["settings"], saved["records"],
+                               ResolutionParams(**saved["params"]))
+    model = train_model(features, params)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"settings": model.settings, "records": model.records,
+                               "params": asdict(params)}, indent=1), encoding="utf-8")
+    tmp.replace(path)
+    return model
+
+
+def resolve_in_chunks(records: pl.DataFrame, folder: Path, chunks: int = 8,
+                      params: ResolutionParams | None = None, progress: bool = True
+                      ) -> ResolutionResult:
+    """Score every candidate pair of ``records`` chunk by chunk, resuming from ``folder``.
+
+    Args:
+        records: the records (columns of ``prepare_records``).
+        folder: where the model and finished chunks are kept (created if absent).
+        chunks: number of chunks (keep it the same when resuming).
+        params: methodology parameters (ignored when ``folder`` already holds a model).
+        progress: show a progress bar on stderr.
+
+    Returns:
+        The result over all chunks, as ``resolve_records`` would give it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    other = [p for p in folder.glob("pairs-*-of-*.parquet")
+             if not p.name.endswith(f"-of-{chunks:04d}.parquet")]
+    if other:
+        raise ValueError(f"{folder} holds chunks of another run ({other[0].name}); "
+                         f"use the same chunks= or a new folder")
+    features = prepare_records(records)
+    model = load_or_train(features, folder, params or ResolutionParams())
+    todo = [i for i in range(1, chunks + 1) if not _chunk_path(folder, i, chunks).exists()]
+    with Progress(disable=not progress, console=None, transient=False,
+                  redirect_stdout=False, redirect_stderr=False,
+                  expand=False) as bar:
+        bar.console.file = sys.stderr
+        task = bar.add_task("scoring pairs", total=chunks, completed=chunks - len(todo))
+        for i in todo:
+            pairs = score_chunk(features, model, (i, chunks))
+            path = _chunk_path(folder, i, chunks)
+            tmp = path.with_suffix(".tmp")
+            pairs.write_parquet(tmp)
+            tmp.replace(path)
+            bar.advance(task)
+    parts = [pl.read_parquet(_chunk_path(folder, i, chunks)) for i in range(1, chunks + 1)]
+    pairs = pl.concat(parts).sort("left_id", "right_id")
+    return ResolutionResult(pairs, model, model.params, records.height)
