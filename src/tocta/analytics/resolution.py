@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import polars as pl
 from splink import DuckDBAPI, Linker
+from splink.internals.exceptions import EMTrainingException
 
 from tocta.analytics.resolution_features import prepare_records
 from tocta.analytics.resolution_model import prior_rules, settings, training_rules
@@ -174,7 +175,11 @@ def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
         prior_rules(), recall=params.prior_recall)
     t.estimate_u_using_random_sampling(max_pairs=params.u_max_pairs, seed=params.seed)
     for rule in training_rules():
-        t.estimate_parameters_using_expectation_maximisation(rule, fix_u_probabilities=True)
+        try:
+            t.estimate_parameters_using_expectation_maximisation(
+                rule, fix_u_probabilities=True)
+        except EMTrainingException:   # no pairs under this rule: the other session trains
+            continue
     model_settings = linker.misc.save_model_to_json()
     return ResolutionModel(model_settings, features.height, params)
 

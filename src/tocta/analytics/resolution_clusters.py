@@ -233,8 +233,8 @@ def cluster_judgements(record_ids: Iterable[str], pairs: pl.DataFrame,
     accepted = rows.filter(pl.col("match_probability") >= params.accept_probability).sort(
         ["match_probability", "left_id", "right_id"], descending=[True, False, False])
     for a, b, p in accepted.iter_rows():
-        j = judged.get((min(a, b), max(a, b)))
-        if j is not None and j.judgement == "negative":
+        seen = judged.get((min(a, b), max(a, b)))
+        if seen is not None and seen.judgement == "negative":
             continue
         merge(a, b, p, f"the link (probability {p:.4f})")
     roots = [forest.find(i) for i in ids]

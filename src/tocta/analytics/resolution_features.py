@@ -158,7 +158,8 @@ def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
 
     Returns:
         ``unique_id`` (the record id), ``schema``, ``name``, ``name_key`` (sorted folded
-        tokens), ``name_toks`` (list of ``{t, p, s, l}``; ``l``: the name is in Latin script), ``pair_keys``, ``phon_keys``, ``meet_keys``,
+        tokens), ``name_toks`` (list of ``{t, p, s, l}``; ``l``: the name is in Latin
+        script), ``pair_keys``, ``phon_keys``, ``meet_keys``,
         ``dob_y``, ``dob_m``, ``dob_d``, ``nationality``, ``gender``, ``ids``, ``id_types``.
     """
     missing = [c for c in ("record_id", "name") if c not in records.columns]
@@ -190,7 +191,8 @@ def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
             "ids": ids or None,
             "id_types": sorted({i.split(":", 1)[0] for i in ids}) or None,
         })
-    schema_ = {"unique_id": pl.Utf8, "schema": pl.Utf8, "name": pl.Utf8, "name_key": pl.Utf8,
+    schema_: dict[str, Any] = {
+               "unique_id": pl.Utf8, "schema": pl.Utf8, "name": pl.Utf8, "name_key": pl.Utf8,
                "name_toks": pl.List(pl.Struct({"t": pl.Utf8, "p": pl.Utf8, "s": pl.Utf8,
                                                     "l": pl.Boolean})),
                "pair_keys": pl.List(pl.Utf8), "phon_keys": pl.List(pl.Utf8),

@@ -7,7 +7,8 @@ probabilities are estimated, so its Bayes factor is learnt, not set):
   token of the other when the folded tokens are equal, or one edit apart (tokens of four
   letters or more), or their metaphones are equal, or — when one of the names was written
   in another script — their consonant skeletons (two letters or more) are equal (between
-  two Latin names skeletons are too loose: Maria and Omar are both ``mr``). Levels: same sorted tokens (term-frequency adjusted, so that a common name proves
+  two Latin names skeletons are too loose: Maria and Omar are both ``mr``). Levels: same
+  sorted tokens (term-frequency adjusted, so that a common name proves
   less) → every token of the shorter name is in the longer one (a dropped middle name) →
   every token of the shorter name is *close* to one (equal, one edit apart, or across
   scripts the same metaphone or skeleton: a typo, another romanization or script) → every
