@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import typer
 from rich.table import Table
 
@@ -99,11 +100,11 @@ def market(
     for m in methods:
         out.print(m)
     if result.chain:
-        for s in result.chain.to_dict()["segments"]:  # type: ignore[union-attr]
-            g = s["gross_profit"]
-            out.print(f"gross profit {s['level_in']} → {s['level_out']}: "
-                      f"{_money(g['median'])} ({_money(g['low'])}-{_money(g['high'])}) US$/yr, "
-                      f"to {s['captured_by']}")
+        for seg in result.chain.segments:
+            gp = seg.profit
+            out.print(f"gross profit {seg.level_in} → {seg.level_out}: "
+                      f"{_money(float(np.median(gp)))} ({_money(float(np.percentile(gp, 5)))}-"
+                      f"{_money(float(np.percentile(gp, 95)))}) US$/yr, to {seg.captured_by}")
     if result.laundering:
         la = result.laundering
         top = ", ".join(f"{d.country} {100 * d.share:.0f}%" for d in la.destinations[:5])

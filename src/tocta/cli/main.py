@@ -9,6 +9,7 @@ import typer
 from tocta import __version__
 from tocta.cli import (
     commands_data,
+    commands_entities,
     commands_flows,
     commands_market,
     commands_reference,
@@ -59,6 +60,7 @@ commands_routes.register(app)
 commands_flows.register(app)
 commands_size.register(app)
 commands_market.register(app)
+commands_entities.register(app)
 
 
 def main() -> None:

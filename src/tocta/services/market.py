@@ -24,8 +24,9 @@ from tocta.analytics.laundering import LaunderingEstimate, laundering_destinatio
 from tocta.analytics.prices import PricePoint, Trend, constant_prices, market_trends, price_at
 from tocta.analytics.sizing import uniforms
 from tocta.analytics.valuechain import ChainNode, ValueChain, value_chain
-from tocta.errors import UsageError
-from tocta.reference.commodities import resolve_commodity
+from tocta.errors import NotFoundError, UsageError
+from tocta.reference.commodities import ancestors, resolve_commodity
+from tocta.reference.countries import get_country
 from tocta.reference.countries import population as reference_population
 from tocta.reference.money import latest_complete_year
 from tocta.reference.regions import region_codes
@@ -36,6 +37,9 @@ from tocta.store.read import RecordSet, read_records
 
 #: how far from the requested year a prevalence survey may be borrowed
 PREVALENCE_WINDOW = 4
+#: a country without a survey gets the median prevalence of surveyed countries of its M49
+#: sub-region (else of the market), with its 90% range set to x/÷ this factor
+IMPUTE_FACTOR = 3.0
 TLP_ORDER = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 
 
@@ -59,6 +63,17 @@ MARKETS = {
                          "heroin_purity_wholesale", "heroin_purity_retail",
                          "interception_rate_heroin"),
 }
+
+
+def market_countries(region: str) -> tuple[str, ...]:
+    """A region's ISO3 codes; an ISO3 code (``ESP``) is a one-country market."""
+    text = region.strip()
+    if len(text) == 3 and text.isalpha() and text.isupper():
+        try:
+            return (get_country(text).iso3,)
+        except NotFoundError:  # not a country code: try it as a region name
+            pass
+    return tuple(sorted(region_codes(text)))
 
 
 @dataclass(frozen=True)
@@ -248,37 +263,49 @@ def size_market(store: Store, clearance: Clearance, *, commodity: str, region: s
     if match.id is None:
         raise UsageError(f"unknown commodity {commodity!r}: see docs/reference/commodities.md")
     commodity = match.id
-    spec = MARKETS.get(commodity)
+    spec = next((MARKETS[a] for a in ancestors(commodity) if a in MARKETS), None)
     base = price_year or min(latest_complete_year(), year + 2)
-    countries = tuple(sorted(region_codes(region)))
+    countries = market_countries(region)
     reads = _Reads()
     missing: list[str] = []
     notes: list[str] = []
     if spec is None:
         missing.append(f"no sizing defaults for {commodity} (cited per-user consumption and "
                        f"purity exist for {', '.join(MARKETS)})")
-    prev_rows = reads.read(store, "MarketEstimate", clearance, countries=countries,
+    prev_world = reads.read(store, "MarketEstimate", clearance,
                            commodities=spec.prevalence_commodities if spec else [commodity],
                            years=(year - PREVALENCE_WINDOW, year + PREVALENCE_WINDOW))
-    prev_rows = prev_rows.filter(pl.col("measure") == "prevalence_annual",
-                                 pl.col("age_range").fill_null("15-64") == "15-64",
-                                 pl.col("sex").fill_null("all").is_in(["all", "total", "both"]))
+    prev_world = prev_world.filter(pl.col("measure") == "prevalence_annual",
+                                   pl.col("age_range").fill_null("15-64") == "15-64",
+                                   pl.col("sex").fill_null("all").is_in(["all", "total", "both"]))
+    prev_rows = prev_world.filter(pl.col("country").is_in(countries))
     indicators = reads.read(store, "Indicator", clearance, countries=countries)
     demand_inputs = []
+    surveyed: dict[str, float] = {}
+    unsurveyed = []
     for c in countries:
         row = _prevalence(prev_rows, c, year)
         if row is None:
-            missing.append(f"{c}: no annual prevalence (15-64) within ±{PREVALENCE_WINDOW} "
-                           f"years of {year}")
+            unsurveyed.append(c)
             continue
         pop, _how = _population(indicators, c, year)
         if pop is None:
             missing.append(f"{c}: no population")
             continue
+        value = _fraction(row["value"], row["unit"]) or 0.0
+        surveyed[c] = value
         demand_inputs.append(sizing.CountryDemand(
-            c, _fraction(row["value"], row["unit"]) or 0.0,
-            _fraction(row["value_low"], row["unit"]), _fraction(row["value_high"], row["unit"]),
-            int(row["year"]), population_total=pop))
+            c, value, _fraction(row["value_low"], row["unit"]),
+            _fraction(row["value_high"], row["unit"]), int(row["year"]), population_total=pop))
+    peers = {c: v for c in prev_world["country"].unique().to_list()
+             if (row := _prevalence(prev_world, c, year)) is not None
+             and (v := _fraction(row["value"], row["unit"]) or 0.0) > 0}
+    if spec and peers and unsurveyed:
+        pops = reads.read(store, "Indicator", clearance, countries=unsurveyed)
+        demand_inputs += _impute(unsurveyed, peers, countries, pops, year, missing)
+    elif unsurveyed:
+        missing += [f"{c}: no annual prevalence (15-64) within ±{PREVALENCE_WINDOW} years of "
+                    f"{year}" for c in unsurveyed]
     sides: list[sizing.SideEstimate] = []
     if spec and demand_inputs:
         sides.append(sizing.demand_side(demand_inputs, spec.per_user, draws=draws, seed=seed))
@@ -339,6 +366,41 @@ def size_market(store: Store, clearance: Clearance, *, commodity: str, region: s
                         _weakest_grade(frames + [pl.from_arrow(s.table)  # type: ignore[misc]
                                                  for s in reads.sets]),
                         reads.sources(), synthetic, issues, tuple(notes), routes, transit)
+
+
+def _impute(countries: Sequence[str], surveyed: dict[str, float], market: Sequence[str],
+            indicators: pl.DataFrame, year: int, missing: list[str]
+            ) -> list[sizing.CountryDemand]:
+    """Prevalence for unsurveyed countries from surveyed peers (see ``IMPUTE_FACTOR``).
+
+    Peers: surveyed countries of the same M49 sub-region anywhere in the store; else the
+    market's surveyed countries; else every surveyed country.
+    """
+    out = []
+    in_market = [v for k, v in surveyed.items() if k in market]
+    for c in countries:
+        region = _subregion(c)
+        peers = [v for k, v in surveyed.items() if region and _subregion(k) == region]
+        basis = (f"sub-region {region}" if peers else "the market's surveyed countries"
+                 if in_market else "every surveyed country")
+        value = float(np.median(peers or in_market or list(surveyed.values())))
+        pop, _how = _population(indicators, c, year)
+        if pop is None or value <= 0:
+            missing.append(f"{c}: no prevalence and no population")
+            continue
+        missing.append(f"{c}: no annual prevalence (15-64) within ±{PREVALENCE_WINDOW} years "
+                       f"of {year}: imputed from {basis} ({100 * value:.3g}%, range x/÷"
+                       f"{IMPUTE_FACTOR:g})")
+        out.append(sizing.CountryDemand(c, value, value / IMPUTE_FACTOR, value * IMPUTE_FACTOR,
+                                        None, population_total=pop, imputed=True))
+    return out
+
+
+def _subregion(country: str) -> str | None:
+    try:
+        return get_country(country).subregion_name
+    except NotFoundError:  # a code without a region borrows from the market
+        return None
 
 
 def _supply(reads: _Reads, store: Store, clearance: Clearance, commodity: str, year: int,
