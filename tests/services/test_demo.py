@@ -23,7 +23,21 @@ def test_demo_ingests_real_data_and_is_idempotent(tmp_path: Path) -> None:
     levels = {r["market_level"]: r for r in summary["highlights"]["cocaine_prices_2022_usd_per_kg"]}
     # Retail cocaine is dearer than wholesale (UNODC WDR 2024 prices, current US$ per kg).
     assert levels["retail"]["median_usd_per_kg"] > levels["wholesale"]["median_usd_per_kg"]
+    markets = summary["markets"]
+    assert {m["commodity"] for m in markets} == {"cocaine_type", "heroin"}
+    assert len({m["region"] for m in markets}) >= 2
+    for m in markets:
+        assert m["volume"]["low"] < m["volume"]["median"] < m["volume"]["high"]
+        assert m["synthetic"] is False and m["tlp"] == "CLEAR"
+        assert any("supply side" in x for x in m["missing_inputs"])  # no production bundled
+        assert {v["price_level"] for v in m["values"]} == {"retail", "wholesale_destination"}
+    europe = next(m for m in markets if m["commodity"] == "cocaine_type"
+                  and m["region"] == "Western and Central Europe")
+    # UNODC put West and Central Europe's cocaine consumption at about 124 t pure (WDR 2010,
+    # for 2008); the demand side with cited defaults must land within a factor of two of it
+    assert 62_000 < europe["volume"]["median"] < 250_000
     written = json.loads((tmp_path / "summary.json").read_text())
+    assert len(json.loads((tmp_path / "markets.json").read_text())) == len(markets)
     assert written["store"]["record_types"]["TradeRecord"]["records"] == 1307
     again = run_demo(tmp_path, "test")
     assert all(r["inserted"] == 0 for r in again["runs"])

@@ -189,6 +189,21 @@ def demo(
                       f"{row['median_usd_per_kg']:,.0f}", f"{row['p10']:,.0f}",
                       f"{row['p90']:,.0f}")
     out.print(table)
+    table = Table("market", "t/yr pure (90%)", "retail value US$ bn/yr (90%)", "sides",
+                  "inputs missing", title="Markets sized from the bundled real data "
+                  "(UNODC prevalence and prices, World Bank population; cited defaults)")
+    for m in summary["markets"]:
+        v = m["volume"]
+        vol = (f"{v['median'] / 1e3:,.0f} ({v['low'] / 1e3:,.0f}-{v['high'] / 1e3:,.0f})"
+               if v else "not computed")
+        retail = next((x for x in m["values"] if x["price_level"] == "retail"), None)
+        val = (f"{retail['median'] / 1e9:,.1f} ({retail['low'] / 1e9:,.1f}-"
+               f"{retail['high'] / 1e9:,.1f}), {retail['currency']}" if retail else "n/a")
+        sides = ", ".join(s["side"] for s in v["sides"]) if v else ""
+        table.add_row(f"{m['commodity']}, {m['region']}, {m['year']}", vol, val, sides,
+                      str(len(m["missing_inputs"])))
+    out.print(table)
+    out.print(f"markets: {out_dir / 'markets.json'} (every input, default and missing input)")
     out.print(f"store: {out_dir / 'tocta-real.db'} (real data, TLP:{h['tlp']}); "
               f"summary: {out_dir / 'summary.json'}")
     out.print("next: tocta store info --db " + str(out_dir / "tocta-real.db"))

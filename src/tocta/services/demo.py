@@ -136,6 +136,22 @@ def highlights(store: Store) -> dict[str, Any]:
     }
 
 
+#: the markets the demo sizes from the bundled real data (commodity family x UNODC region)
+DEMO_MARKETS = (("cocaine_type", "Western and Central Europe"), ("cocaine_type", "North America"),
+                ("heroin", "Western and Central Europe"), ("heroin", "North America"))
+DEMO_YEAR = 2021
+
+
+def size_demo_markets(store: Store, out: Path) -> list[dict[str, Any]]:
+    """Size the demo's markets (as a CLEAR reader) and write ``out/markets.json``."""
+    from tocta.services.market import size_market
+
+    results = [size_market(store, Clearance.public(), commodity=c, region=r, year=DEMO_YEAR,
+                           seed=0).to_dict() for c, r in DEMO_MARKETS]
+    (out / "markets.json").write_text(json.dumps(results, indent=2, default=str))
+    return results
+
+
 def run_demo(out: Path, user: str, progress: Progress | None = None,
              on_result: Callable[[Dataset, IngestResult], None] | None = None,
              ) -> dict[str, Any]:
@@ -147,6 +163,7 @@ def run_demo(out: Path, user: str, progress: Progress | None = None,
         "store": store_summary(store),
         "runs": [r.as_dict() for r in results],
         "highlights": highlights(store),
+        "markets": size_demo_markets(store, out),
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     store.dispose()
