@@ -1,0 +1,560 @@
+"""Who are the traffickers (TOCTA Q3) over the store: resolution, network and money trails.
+
+The user path of DESIGN.md §5 (Traffickers), for one reader:
+
+1. read the FtM entities ``clearance`` may see (``tocta.entities.read``);
+2. resolve their Person records with Splink, chunked and resumable in a work folder
+   (``tocta.services.resolve.resolve_in_chunks``), into a subfolder named by a fingerprint of
+   the records, so that the same records resume and different ones start afresh;
+3. cluster with the analysts' judgements in force (``entities.judgements.current_judgements``
+   → ``resolution_clusters.cluster_judgements``): canonical ids are derived, never stored;
+4. build the network of resolved entities from the FtM relation entities (Membership,
+   Directorship, Ownership, Associate, Family, Payment...), each link with its grade, and
+   analyse it (``analyse_network``);
+5. trace the money from Payment entities and Transfer records (``trace_money``);
+6. apply the evidentiary standard of DESIGN.md §7: an individual is *named* only when linked
+   by at least two independent sources graded B2 or better, or by a court record; below
+   that, counted and not named.
+
+Judgements that touch an entity the reader cannot see are left out of the reader's clustering,
+so a clustering reveals nothing of what is withheld.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from tocta.access.clearance import Clearance
+from tocta.analytics.money_trails import MoneyTrailParams, MoneyTrailResult, trace_money
+from tocta.analytics.networks import NetworkParams, NetworkResult, analyse_network
+from tocta.analytics.networks_graph import RELATION_SCHEMATA, grade_ranks, threshold_ranks
+from tocta.analytics.resolution import ResolutionParams, ResolutionResult
+from tocta.analytics.resolution_clusters import (
+    ClusterParams,
+    ClusterResult,
+    Judgement,
+    cluster_judgements,
+)
+from tocta.entities import judgements as store_judgements
+from tocta.entities.read import EntityView, iter_entities
+from tocta.schema.types.tlp import strictest_tlp
+from tocta.services.resolve import resolve_in_chunks
+from tocta.store.engine import Store
+from tocta.store.read import read_records
+
+__all__ = ["EvidentiaryStandard", "Naming", "Resolution", "TraffickerParams",
+           "TraffickerResult", "analyse_traffickers", "explain_pair", "person_records",
+           "resolve_entities", "review_pairs"]
+
+#: FtM relation schema → (relation name, first end, second end)
+RELATIONS = {schema: (name, a, b) for name, (schema, a, b) in RELATION_SCHEMATA.items()}
+PERSON = "Person"
+_TEXT = {"name": "name", "birth_date": "birthDate", "nationality": "nationality",
+         "gender": "gender", "passport_number": "passportNumber", "id_number": "idNumber"}
+
+
+@dataclass(frozen=True)
+class EvidentiaryStandard:
+    """When an individual may be named (DESIGN.md §7), declared by every result.
+
+    Attributes:
+        min_sources: independent sources needed to name an individual.
+        min_grade: the grade each of those sources must meet (both halves, common scale).
+        court_sources: source ids that are court records: one suffices.
+
+    Sources are independent when they belong to different agencies (two files of one agency
+    are one source of knowledge); a source without an owner agency counts on its own.
+    """
+
+    min_sources: int = 2
+    min_grade: str = "B2"
+    court_sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        threshold_ranks(self.min_grade)
+        if self.min_sources < 1:
+            raise ValueError("min_sources must be at least 1")
+
+    def describe(self) -> str:
+        court = " or one court record" if self.court_sources else ""
+        return (f"a named individual is linked by at least {self.min_sources} independent "
+                f"sources graded {self.min_grade} or better{court}")
+
+
+@dataclass(frozen=True)
+class TraffickerParams:
+    """Methodology choices of a run, recorded in its result.
+
+    Resolution is scored in up to ``chunks`` resumable chunks of about ``records_per_chunk``
+    records each (one chunk for small stores). Fewer than ``min_records`` person records
+    are not scored: the model's prior and m probabilities cannot be estimated from so few.
+    """
+
+    resolution: ResolutionParams = field(default_factory=ResolutionParams)
+    clusters: ClusterParams = field(default_factory=ClusterParams)
+    network: NetworkParams = field(default_factory=NetworkParams)
+    money: MoneyTrailParams = field(default_factory=MoneyTrailParams)
+    standard: EvidentiaryStandard = field(default_factory=EvidentiaryStandard)
+    chunks: int = 8
+    records_per_chunk: int = 5000
+    min_records: int = 50
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The reader's entities resolved: scored pairs, clusters and canonical ids."""
+
+    views: dict[str, EntityView]
+    records: pl.DataFrame
+    result: ResolutionResult | None
+    clusters: ClusterResult
+    mapping: dict[str, str]
+    folder: Path | None
+    note: str | None = None
+    judged: dict[tuple[str, str], store_judgements.Judgement] = field(default_factory=dict)
+
+    @property
+    def pairs(self) -> pl.DataFrame:
+        if self.result is None:
+            return pl.DataFrame(schema={"left_id": pl.Utf8, "right_id": pl.Utf8,
+                                        "match_probability": pl.Float64})
+        return self.result.pairs
+
+    def canonical_id(self, entity_id: str) -> str:
+        return self.mapping.get(entity_id, entity_id)
+
+    def members(self, canonical_id: str) -> list[str]:
+        return sorted(k for k, v in self.mapping.items() if v == canonical_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        sizes = self.clusters.clusters["size"]
+        return {"records": self.records.height, "pairs": self.pairs.height,
+                "clusters": self.clusters.clusters["canonical_id"].n_unique(),
+                "merged_records": int((sizes > 1).sum()),
+                "judgements": len(self.clusters.judgements),
+                "refusals": [r.reason for r in self.clusters.refusals],
+                "accept_probability": self.clusters.params.accept_probability,
+                "folder": str(self.folder) if self.folder else None, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Whether a resolved individual may be named, and on what evidence."""
+
+    canonical_id: str
+    named: bool
+    sources: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class TraffickerResult:
+    """Resolution, network, money trails and the naming decisions, for one reader."""
+
+    resolution: Resolution
+    network: NetworkResult | None
+    money: MoneyTrailResult | None
+    naming: dict[str, Naming]
+    params: TraffickerParams
+    reader: str
+    tlp: str
+
+    def is_named(self, canonical_id: str) -> bool:
+        """Whether an entity may be shown by name (non-persons always may)."""
+        found = self.naming.get(canonical_id)
+        return found is None or found.named
+
+    def label(self, canonical_id: str) -> str | None:
+        """The name to print, or None when the standard withholds it."""
+        if not self.is_named(canonical_id):
+            return None
+        view = self.resolution.views.get(canonical_id)
+        return view.entity.caption if view is not None else canonical_id
+
+    def _people(self, frame: pl.DataFrame) -> tuple[list[str], int]:
+        names, hidden = [], 0
+        for cid in dict.fromkeys(frame["id"].to_list() if frame.height else []):
+            label = self.label(cid)
+            if label is None:
+                hidden += 1
+            else:
+                names.append(label)
+        return names, hidden
+
+    def findings(self) -> dict[str, Any]:
+        """Key players, brokers and links to officials, named only per the standard."""
+        none = pl.DataFrame({"id": []}, schema={"id": pl.Utf8})
+        net = self.network
+        out: dict[str, Any] = {}
+        for key, frame in (("key_players", net.key_players.select("id") if net else none),
+                           ("brokers", net.brokers.select("id") if net else none),
+                           ("official_links", net.pep_links.select("id")
+                            if net and net.pep_links.height else none)):
+            names, hidden = self._people(frame)
+            out[key] = {"named": names, "not_named": hidden}
+        persons = [n for n in self.naming.values()]
+        out["individuals"] = {"named": sum(n.named for n in persons),
+                              "not_named": sum(not n.named for n in persons)}
+        return out
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Money-trail alerts; a subject below the standard is shown as ``None``."""
+        if self.money is None:
+            return []
+        return [{"typology": a.typology, "subject": self.label(a.subject),
+                 "transfers": len(a.transfer_ids), "amount": a.amount, "currency": a.currency,
+                 "start": a.start, "end": a.end} for a in self.money.alerts]
+
+    def explain(self) -> str:
+        """What was read, resolved and found, naming individuals only per the standard."""
+        r = self.resolution.as_dict()
+        std = self.params.standard
+        min_grade = self.params.network.min_grade or "any grade"
+        f = self.findings()
+        lines = [f"Read as {self.reader} (TLP:{self.tlp}).",
+                 f"Resolution: {r['records']:,} person records, {r['pairs']:,} scored pairs, "
+                 f"{r['merged_records']:,} records merged into clusters at probability "
+                 f"{r['accept_probability']}; {r['judgements']} analyst judgements in force, "
+                 f"{len(r['refusals'])} merges refused."
+                 + (f" Pairs {r['note']}." if r["note"] else ""),
+                 *[f"  not merged: {why}" for why in r["refusals"][:5]],
+                 (f"Network: {self.network.counts['nodes']:,} entities, "
+                  f"{self.network.counts['edges']:,} links at {min_grade} or better "
+                  f"({self.network.counts['below_grade']:,} link records below)."
+                  if self.network else f"Network: no link graded {min_grade} or better: "
+                  "nothing to analyse."),
+                 f"Evidentiary standard: {std.describe()}; "
+                 f"{f['individuals']['named']} individuals may be named, "
+                 f"{f['individuals']['not_named']} are counted but not named."]
+        for key, title in (("key_players", "Key players"), ("brokers", "Brokers"),
+                           ("official_links", "Within reach of a public official")):
+            names, hidden = f[key]["named"], f[key]["not_named"]
+            shown = ", ".join(names[:10]) or "none named"
+            lines.append(f"{title}: {shown}" + (f"; {hidden} more below the standard "
+                                               "(counted, not named)" if hidden else "") + ".")
+        if self.money is not None:
+            c = self.money.counts
+            lines.append(f"Money trails: {c['transfers']:,} transfers, {c['alerts']} alerts "
+                         "(leads for an analyst, not findings).")
+            for a in self.alerts()[:10]:
+                who = a["subject"] or "an individual below the standard"
+                lines.append(f"  [{a['typology']}] {who}: {a['transfers']} transfers, "
+                             f"{a['amount']:,.0f} {a['currency']} ({a['start']}–{a['end']})")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stable snake_case keys for ``--json`` (names only per the standard)."""
+        return {"reader": self.reader, "tlp": self.tlp,
+                "standard": asdict(self.params.standard),
+                "resolution": self.resolution.as_dict(),
+                "network": {"counts": dict(self.network.counts) if self.network else None,
+                            "grade": self.network.grade if self.network else None,
+                            "min_grade": self.params.network.min_grade},
+                "findings": self.findings(), "alerts": self.alerts(),
+                "money": dict(self.money.counts) if self.money else None}
+
+
+# -- reading and resolving -----------------------------------------------------------------
+
+def _first(view: EntityView, prop: str) -> str | None:
+    if prop not in view.entity.schema.properties:
+        return None
+    values = sorted(view.entity.get(prop, quiet=True))
+    return values[0] if values else None
+
+
+def person_records(views: Iterable[EntityView]) -> pl.DataFrame:
+    """One resolution record per Person entity (the columns ``prepare_records`` reads)."""
+    rows = []
+    for v in views:
+        if not v.entity.schema.is_a(PERSON):
+            continue
+        row: dict[str, str | None] = {"record_id": v.id, "schema": PERSON}
+        for col, prop in _TEXT.items():
+            row[col] = _first(v, prop)
+        if row["name"] is None:
+            row["name"] = v.entity.caption
+        rows.append(row)
+    return pl.DataFrame(rows, schema={c: pl.Utf8 for c in ("record_id", "schema", *_TEXT)})
+
+
+def _fingerprint(records: pl.DataFrame, params: ResolutionParams) -> str:
+    """Names the work subfolder: the same records and parameters resume, others start anew."""
+    digest = hashlib.sha256(repr(sorted(asdict(params).items())).encode())
+    for row in records.sort("record_id").iter_rows():
+        digest.update("\x1f".join(v or "" for v in row).encode())
+        digest.update(b"\x1e")
+    return digest.hexdigest()[:16]
+
+
+def _judgements(store: Store, visible: set[str]
+                ) -> dict[tuple[str, str], store_judgements.Judgement]:
+    with store.engine.connect() as conn:
+        current = store_judgements.current_judgements(conn)
+    # a judgement on an entity the reader cannot see stays out of the reader's clustering
+    return {k: j for k, j in current.items() if j.left_id in visible and j.right_id in visible}
+
+
+def resolve_entities(store: Store, clearance: Clearance, work: Path | None,
+                     params: TraffickerParams | None = None, progress: bool = False
+                     ) -> Resolution:
+    """Resolve the Person entities ``clearance`` may see, with the judgements in force.
+
+    Args:
+        store: the open store.
+        clearance: the reader.
+        work: folder for the resumable scoring (a subfolder per set of records); None scores
+            nothing and clusters by judgements only.
+        params: methodology choices.
+        progress: show a progress bar on stderr.
+    """
+    p = params or TraffickerParams()
+    views = {v.id: v for v in iter_entities(store, clearance, action="analyse")}
+    records = person_records(views.values())
+    result, folder = None, None
+    note = None
+    if work is None:
+        note = "not scored (no work folder): only analysts' judgements merge records"
+    elif records.height < p.min_records:
+        note = (f"not scored: {records.height} person records are too few to train a model "
+                f"(at least {p.min_records}); only analysts' judgements merge records")
+    else:
+        folder = work / f"persons-{_fingerprint(records, p.resolution)}"
+        chunks = max(1, min(p.chunks, records.height // p.records_per_chunk))
+        try:
+            result = resolve_in_chunks(records, folder, chunks=chunks, params=p.resolution,
+                                       progress=progress)
+        except ValueError as exc:
+            # score_chunk cannot yet return a chunk without pairs (polars refuses an empty
+            # Arrow stream); with a single chunk that means no candidate pair at all
+            if chunks > 1 or "RecordBatch" not in str(exc):
+                raise
+            result, note = None, "no candidate pairs to score"
+    pairs = result.pairs if result is not None else pl.DataFrame(
+        schema={"left_id": pl.Utf8, "right_id": pl.Utf8, "match_probability": pl.Float64})
+    ids = records["record_id"].to_list()
+    judged = _judgements(store, set(ids))
+    log = [Judgement(j.left_id, j.right_id, j.judgement, j.user,  # type: ignore[arg-type]
+                     j.created_at) for j in judged.values()]
+    clusters = cluster_judgements(ids, pairs, log, p.clusters)
+    mapping = dict(zip(clusters.clusters["record_id"].to_list(),
+                       clusters.clusters["canonical_id"].to_list(), strict=True))
+    return Resolution(views, records, result, clusters, mapping, folder, note, judged)
+
+
+def review_pairs(resolution: Resolution, store: Store, limit: int = 20) -> pl.DataFrame:
+    """Candidate pairs awaiting a judgement, most uncertain (closest to 0.5) first.
+
+    Columns: ``left_id, right_id, match_probability, left_name, right_name, same_cluster``
+    (whether the clustering already put the two together, through other links).
+    """
+    with store.engine.connect() as conn:
+        judged = set(store_judgements.current_judgements(conn))
+    p = resolution.result.params if resolution.result else ResolutionParams()
+    pairs = resolution.pairs.filter(pl.col("match_probability") >= p.min_probability)
+    keep = [(a, b) not in judged for a, b in pairs.select("left_id", "right_id").iter_rows()]
+    names = {r["record_id"]: r["name"] for r in resolution.records.iter_rows(named=True)}
+    return (pairs.filter(pl.Series(keep, dtype=pl.Boolean))
+            .with_columns((pl.col("match_probability") - 0.5).abs().alias("uncertainty"))
+            .sort("uncertainty", "left_id", "right_id")
+            .head(limit)
+            .select("left_id", "right_id", "match_probability",
+                    pl.col("left_id").replace_strict(names, default=None).alias("left_name"),
+                    pl.col("right_id").replace_strict(names, default=None).alias("right_name"),
+                    (pl.col("left_id").replace_strict(resolution.mapping, default=None)
+                     == pl.col("right_id").replace_strict(resolution.mapping, default=None))
+                    .alias("same_cluster")))
+
+
+def explain_pair(resolution: Resolution, a: str, b: str) -> str:
+    """Why two entities are (or are not) one: the model's evidence and the clustering."""
+    known = set(resolution.mapping)
+    missing = [x for x in (a, b) if x not in known]
+    if missing:
+        return (f"no person record {', '.join(missing)} visible to this reader "
+                "(only Person entities are resolved)")
+    lines = [resolution.result.explain(a, b) if resolution.result else
+             f"{a} and {b} were not scored (no resolution run)."]
+    same = resolution.canonical_id(a) == resolution.canonical_id(b)
+    lines.append(f"Clustering: {'the same entity' if same else 'different entities'} "
+                 f"({resolution.canonical_id(a)} / {resolution.canonical_id(b)}).")
+    j = resolution.judged.get((min(a, b), max(a, b)))
+    if j is not None:
+        why = {"negative": "kept apart by", "positive": "merged by",
+               "unsure": "left to the model by"}[j.judgement]
+        lines.append(f"Why: {why} the {j.judgement} judgement {j.judgement_id} by {j.user} "
+                     f"at {j.created_at.isoformat(timespec='seconds')}"
+                     + (f" ({j.note})" if j.note else "")
+                     + f"; undo with `tocta resolve undo {j.judgement_id}`.")
+    lines.append(resolution.clusters.explain(a))
+    if not same:
+        lines.append(resolution.clusters.explain(b))
+    return "\n".join(lines)
+
+
+# -- network, money and naming -------------------------------------------------------------
+
+def _grade_of(view: EntityView) -> tuple[str | None, dict[str, tuple[str | None, str | None]]]:
+    """The best grade among a relation's sources, and per source its (grade, agency)."""
+    per_source: dict[str, tuple[str | None, str | None]] = {}
+    for s in view.statements:
+        per_source.setdefault(s.source_id, (s.grade, s.owner_agency))
+    best, best_ranks = None, (7, 7)
+    for grade, _ in per_source.values():
+        ranks = grade_ranks(grade)
+        if ranks is not None and ranks < best_ranks:
+            best, best_ranks = grade, ranks
+    return best, per_source
+
+
+def _links(res: Resolution) -> tuple[pl.DataFrame, dict[str, set[tuple[str, str | None,
+                                                                        str | None]]]]:
+    """Edge rows between canonical ids, and per canonical id the sources linking it."""
+    rows: list[dict[str, str | None]] = []
+    linked: dict[str, set[tuple[str, str | None, str | None]]] = {}
+    for view in res.views.values():
+        spec = RELATIONS.get(view.entity.schema.name)
+        if spec is None:
+            continue
+        relation, first, second = spec
+        ends_a, ends_b = view.entity.get(first, quiet=True), view.entity.get(second, quiet=True)
+        if not ends_a or not ends_b:
+            continue
+        grade, per_source = _grade_of(view)
+        for a in ends_a:
+            for b in ends_b:
+                ca, cb = res.canonical_id(a), res.canonical_id(b)
+                rows.append({"source": ca, "target": cb, "relation": relation,
+                             "grade": grade, "entity_id": view.id})
+                for end in (ca, cb):
+                    bucket = linked.setdefault(end, set())
+                    bucket.update((src, g, ag) for src, (g, ag) in per_source.items())
+    frame = pl.DataFrame(rows, schema={"source": pl.Utf8, "target": pl.Utf8,
+                                       "relation": pl.Utf8, "grade": pl.Utf8,
+                                       "entity_id": pl.Utf8})
+    return frame, linked
+
+
+def _naming(res: Resolution, linked: dict[str, set[tuple[str, str | None, str | None]]],
+            std: EvidentiaryStandard) -> dict[str, Naming]:
+    need = threshold_ranks(std.min_grade)
+    out = {}
+    for cid in sorted(set(res.mapping.values())):
+        sources = linked.get(cid, set())
+        court = sorted(s for s, _, _ in sources if s in std.court_sources)
+        good: dict[str, str] = {}
+        for src, grade, agency in sorted(sources, key=lambda x: x[0]):
+            ranks = grade_ranks(grade)
+            if ranks is not None and ranks[0] <= need[0] and ranks[1] <= need[1]:
+                good.setdefault(agency or src, src)
+        if court:
+            out[cid] = Naming(cid, True, tuple(court), f"linked by a court record ({court[0]})")
+        elif len(good) >= std.min_sources:
+            out[cid] = Naming(cid, True, tuple(sorted(good.values())),
+                              f"linked by {len(good)} independent sources graded "
+                              f"{std.min_grade} or better")
+        else:
+            out[cid] = Naming(cid, False, tuple(sorted(good.values())),
+                              f"linked by {len(good)} independent source(s) graded "
+                              f"{std.min_grade} or better (of {len(sources)} in all); "
+                              f"the standard needs {std.min_sources}")
+    return out
+
+
+def _nodes(res: Resolution, naming: dict[str, Naming]) -> pl.DataFrame:
+    nodes: dict[str, dict[str, Any]] = {}
+    for view in sorted(res.views.values(), key=lambda v: v.id):
+        schema = view.entity.schema
+        if schema.name in RELATIONS or schema.edge:
+            continue
+        cid = res.canonical_id(view.id)
+        topics = view.entity.get("topics", quiet=True)
+        country = _first(view, "country") or _first(view, "nationality") or \
+            _first(view, "jurisdiction")
+        node = nodes.setdefault(cid, {"id": cid, "kind": schema.name, "country": None,
+                                      "is_pep": False, "label": None})
+        node["is_pep"] = node["is_pep"] or "role.pep" in topics
+        node["country"] = node["country"] or country
+        if view.id == cid or node["label"] is None:
+            node["label"] = view.entity.caption
+    for cid, node in nodes.items():
+        if cid in naming and not naming[cid].named:
+            node["label"] = "(individual below the evidentiary standard)"
+    return pl.DataFrame(list(nodes.values()), schema={
+        "id": pl.Utf8, "kind": pl.Utf8, "country": pl.Utf8, "is_pep": pl.Boolean,
+        "label": pl.Utf8})
+
+
+def _transfers(store: Store, clearance: Clearance, res: Resolution) -> pl.DataFrame:
+    rows, seen = [], set()
+    for view in res.views.values():
+        if view.entity.schema.name != "Payment":
+            continue
+        payer, payee = _first(view, "payer"), _first(view, "beneficiary")
+        amount, date = _first(view, "amount"), _first(view, "date")
+        if not (payer and payee and amount and date):
+            continue
+        number = _first(view, "transactionNumber")
+        if number:
+            seen.add(number)
+        rows.append({"id": number or view.id, "payer": payer, "payee": payee,
+                     "amount": float(amount), "currency": _first(view, "currency") or "",
+                     "date": date[:10], "purpose": _first(view, "purpose"), "channel": None})
+    table = read_records(store, "Transfer", clearance, columns=[
+        "record_id", "date", "amount", "currency", "from_entity", "to_entity", "channel",
+        "purpose"]).table
+    for r in table.to_pylist():
+        if r["record_id"] in seen or not (r["from_entity"] and r["to_entity"]):
+            continue
+        rows.append({"id": r["record_id"], "payer": r["from_entity"], "payee": r["to_entity"],
+                     "amount": float(r["amount"]), "currency": r["currency"] or "",
+                     "date": str(r["date"])[:10], "purpose": r["purpose"],
+                     "channel": r["channel"]})
+    schema = {"id": pl.Utf8, "payer": pl.Utf8, "payee": pl.Utf8, "amount": pl.Float64,
+              "currency": pl.Utf8, "date": pl.Utf8, "purpose": pl.Utf8, "channel": pl.Utf8}
+    frame = pl.DataFrame(rows, schema=schema)
+    return frame.with_columns(pl.col("date").str.to_date(strict=False)).drop_nulls("date")
+
+
+def _any_link(edges: pl.DataFrame, params: NetworkParams) -> bool:
+    """Whether any link (not a self-link) meets the grade: analyse_network needs one."""
+    need = threshold_ranks(params.min_grade)
+    for source, target, grade in edges.select("source", "target", "grade").iter_rows():
+        ranks = grade_ranks(grade) or (6, 6)
+        if source != target and ranks[0] <= need[0] and ranks[1] <= need[1]:
+            return True
+    return False
+
+
+def analyse_traffickers(store: Store, clearance: Clearance, work: Path | None,
+                        params: TraffickerParams | None = None, progress: bool = False
+                        ) -> TraffickerResult:
+    """Resolve, build and analyse the network, trace the money, apply the standard.
+
+    Args:
+        store: the open store.
+        clearance: the reader (only what it may see is read, and the result says so).
+        work: folder for resumable resolution (see ``resolve_entities``).
+        params: methodology choices, including the evidentiary standard.
+        progress: show a progress bar on stderr.
+    """
+    p = params or TraffickerParams()
+    res = resolve_entities(store, clearance, work, p, progress)
+    edges, linked = _links(res)
+    naming = _naming(res, linked, p.standard)
+    nodes = _nodes(res, naming)
+    links = edges.drop("entity_id")
+    network = analyse_network(nodes, links, p.network) if _any_link(links, p.network) \
+        else None
+    transfers = _transfers(store, clearance, res)
+    companies = tuple(nodes.filter(pl.col("kind") == "Company")["id"].to_list())
+    mapping = {vid: res.canonical_id(vid) for vid in res.views}
+    money = trace_money(transfers, mapping, p.money, companies) if transfers.height else None
+    tlp = strictest_tlp(v.tlp for v in res.views.values()) if res.views else "CLEAR"
+    return TraffickerResult(res, network, money, naming, p, clearance.describe(), tlp)
