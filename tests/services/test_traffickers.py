@@ -199,3 +199,24 @@ def test_clearance_hides_restricted_statements(world: tuple[Store, Path],
     empty = analyse_traffickers(store, nobody, work)
     assert empty.resolution.records.height == 0 and empty.network is None
     assert "no link graded B2 or better" in empty.explain()
+
+
+def test_transfer_records_add_only_transfers_not_already_payments(
+        world: tuple[Store, Path], full: TraffickerResult) -> None:
+    """Last in the module: it ingests the agencies' transfers.csv into the shared store."""
+    from tocta.services.ingest import IngestOptions, ingest_files
+
+    store, work = world
+    manifest = yaml.safe_load((work.parent / "world" / "manifest.yaml").read_text("utf-8"))
+    entries = [e for e in manifest["files"] if e["record_type"] == "Transfer"]
+    assert entries
+    for entry in entries:
+        ensure_source(store, entry["source_id"], grade=entry["grade"], tlp=entry["tlp"],
+                      owner_agency=entry["agency"], synthetic=True)
+        ingest_files(store, [work.parent / "world" / entry["path"]], IngestOptions(
+            record_type="Transfer", source_id=entry["source_id"]))
+    again = analyse_traffickers(store, Clearance.full(), work)
+    assert full.money is not None and again.money is not None
+    # each CSV row is the same transfer as a Payment (transactionNumber = record id)
+    assert again.money.counts["transfers"] == full.money.counts["transfers"]
+    assert again.money.transfers["id"].n_unique() == again.money.counts["transfers"]
