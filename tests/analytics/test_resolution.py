@@ -7,7 +7,11 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from tocta.analytics.resolution import ResolutionParams, resolve_records
+from tocta.analytics.resolution import (
+    ResolutionParams,
+    estimate_id_recall,
+    resolve_records,
+)
 from tocta.analytics.resolution_clusters import (
     ClusterParams,
     ClusterResult,
@@ -52,6 +56,28 @@ def test_identifiers_are_typed_and_cleaned() -> None:
                                       "passport_number": ["ly 123-4567"],
                                       "imo_number": ["IMO 9074729"]}))
     assert f["ids"][0].to_list() == ["imo:IMO9074729", "passport:LY1234567"]
+
+
+def test_common_pair_keys_are_dropped_rare_ones_kept() -> None:
+    names = ["Aung Win Naing"] * 5 + ["Aung Win Htun", "Juan Gomez"]
+    f = prepare_records(pl.DataFrame({"record_id": [str(i) for i in range(7)],
+                                      "name": names}), max_key_records=5)
+    keys = f["pair_keys"].to_list()
+    assert all("p:ANK|WN" not in k for k in keys)     # held by 6 records > 5
+    assert "p:NNK|WN" in keys[0]                       # held by 5: kept
+    assert keys[6] == prepare_records(pl.DataFrame(
+        {"record_id": ["x"], "name": ["Juan Gomez"]}))["pair_keys"][0].to_list()
+
+
+def test_identifier_recall_is_measured_on_same_name_and_date_pairs() -> None:
+    # 30 people, two records each with the same name and date; 12 of them share a passport
+    rows = [(f"{i}{s}", f"Person{i} Family", f"1970-01-{1 + i % 28:02d}",
+             f"P{i:05d}" if i < 12 or s == "a" else None)
+            for i in range(30) for s in "ab"]
+    frame = pl.DataFrame(rows, schema=["record_id", "name", "birth_date", "passport_number"],
+                         orient="row")
+    assert estimate_id_recall(prepare_records(frame)) == pytest.approx(12 / 30)
+    assert estimate_id_recall(prepare_records(frame.head(10))) == 0.5   # too few: fallback
 
 
 def test_duplicate_record_ids_are_refused() -> None:

@@ -8,8 +8,7 @@ import pytest
 
 from tocta.analytics import montecarlo as mc
 from tocta.analytics.laundering import distance_km, laundering_destinations
-from tocta.analytics.prices import (REGION_FILL_FACTOR, chain_level, constant_prices, price_at,
-                                    trend)
+from tocta.analytics.prices import REGION_FILL_FACTOR, chain_level, constant_prices, price_at, trend
 from tocta.analytics.valuechain import ChainNode, value_chain
 from tocta.reference.money import cpi
 

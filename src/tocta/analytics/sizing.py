@@ -363,8 +363,8 @@ def triangulate(sides: Sequence[SideEstimate], *, primary: str = "demand",
                          combined, q, tuple(flags))
 
 
-def along_routes(volume: Array, paths: pl.DataFrame, destinations: Sequence[str], *,
-                 seed: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
+def along_routes(volume: Array, paths: pl.DataFrame, destinations: Sequence[str]
+                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Distribute a market's volume over the estimated routes that end in it.
 
     Args:
@@ -375,36 +375,34 @@ def along_routes(volume: Array, paths: pl.DataFrame, destinations: Sequence[str]
 
     Returns:
         ``(routes, transit)``: volume per path and volume through each country on those paths
-        (median and 90% interval), each path's share drawn lognormally from its interval and
-        renormalised over the market's paths in every draw.
+        (median, and a range from the volume's 90% interval times the path's share interval,
+        shares renormalised over the market's paths: bounds, not a joint interval).
     """
     mine = paths.filter(pl.col("destination").is_in(list(destinations)))
     if mine.is_empty():
         empty = pl.DataFrame(schema={"path": pl.List(pl.Utf8), "median": pl.Float64})
         return empty, pl.DataFrame(schema={"country": pl.Utf8, "median": pl.Float64})
-    rng = np.random.default_rng(seed)
-    n = volume.shape[0]
     s = mine["share"].to_numpy()
-    lo = np.maximum(mine["share_low"].to_numpy(), 1e-9)
-    hi = np.maximum(mine["share_high"].to_numpy(), s)
-    sigma = np.maximum(np.log(hi / lo) / (2 * Z95), 0.01)
-    draws = np.maximum(s, 1e-9) * np.exp(sigma * rng.standard_normal((n, s.shape[0])))
-    draws /= draws.sum(axis=1, keepdims=True)
-    per_path = draws * volume[:, None]
-
-    def q(x: Array) -> tuple[float, float, float]:
-        return float(np.median(x)), float(np.percentile(x, 5)), float(np.percentile(x, 95))
+    total = float(s.sum()) or 1.0
+    lo = np.minimum(mine["share_low"].to_numpy(), s) / total
+    hi = np.maximum(mine["share_high"].to_numpy(), s) / total
+    per_path = (s / total)[None, :] * volume[:, None]
+    v_lo, v_hi = float(np.percentile(volume, 5)), float(np.percentile(volume, 95))
 
     route_rows = []
-    through: dict[str, Array] = {}
+    through: dict[str, list[float]] = {}
     for j, path in enumerate(mine["path"].to_list()):
-        med, low, high = q(per_path[:, j])
+        med = float(np.median(per_path[:, j]))
+        low, high = v_lo * float(lo[j]), v_hi * min(1.0, float(hi[j]))
         route_rows.append({"path": list(path), "origin": path[0], "destination": path[-1],
                            "median": med, "low": low, "high": high})
         for country in path[1:-1]:
-            through[country] = through.get(country, 0.0) + per_path[:, j]
-    transit_rows = [dict(zip(("median", "low", "high"), q(v), strict=True), country=c)
-                    for c, v in through.items()]
+            acc = through.setdefault(country, [0.0, 0.0, 0.0])
+            acc[0] += med
+            acc[1] += low
+            acc[2] += high
+    transit_rows = [{"country": c, "median": m, "low": lo_, "high": min(hi_, v_hi)}
+                    for c, (m, lo_, hi_) in through.items()]
     routes = pl.DataFrame(route_rows).sort("median", descending=True)
     transit = (pl.DataFrame(transit_rows).select("country", "median", "low", "high")
                .sort("median", descending=True) if transit_rows else

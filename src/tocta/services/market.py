@@ -341,7 +341,10 @@ def size_market(store: Store, clearance: Clearance, *, commodity: str, region: s
     usable, issues_frame = _prices(reads, store, clearance, commodity, base)
     issues = tuple(f"{r['source_file']}:{r['source_row']}: price_unit: {r['value']!r} "
                    f"({r['issue']})" for r in issues_frame.head(20).iter_rows(named=True))
-    values, chain = _values(spec, volume, usable, countries, year, base, seed, missing)
+    upstream = (_upstream(spec, route_shares, countries, usable, year, notes)
+                if spec and not usable.is_empty() else [])
+    values, chain = _values(spec, volume, usable, countries, year, base, seed, missing,
+                            upstream)
     laundering = None
     if values:
         wgi = _wgi(reads.read(store, "Indicator", clearance, years=(year - 3, year + 3)), year)
@@ -354,7 +357,7 @@ def size_market(store: Store, clearance: Clearance, *, commodity: str, region: s
                                                  price_level=first.price_level)
     routes = transit = None
     if volume is not None and route_shares is not None:
-        routes, transit = sizing.along_routes(volume.draws, route_shares, countries, seed=seed)
+        routes, transit = sizing.along_routes(volume.draws, route_shares, countries)
     elif volume is not None:
         notes.append("volume along routes: run with route shares (tocta market --routes)")
     prev_all = prev_rows.with_columns(pl.col("value").alias("value"))
@@ -429,9 +432,43 @@ def _prices(reads: _Reads, store: Store, clearance: Clearance, commodity: str, b
     return constant_prices(raw, base)
 
 
+UPSTREAM_LEVELS = (("farm_gate", ["farm_gate"]), ("export", ["export"]),
+                   ("wholesale_origin", ["wholesale", "wholesale_origin"]))
+#: fills an upstream price may use (a world median mixes destination prices in: never used)
+UPSTREAM_FILLS = ("observed", "nearest_year", "region")
+
+
+def _upstream(spec: MarketSpec, route_shares: pl.DataFrame | None, countries: Sequence[str],
+              usable: pl.DataFrame, year: int, notes: list[str]) -> list[ChainNode]:
+    """Producer and transit nodes of the main estimated path into the market."""
+    if route_shares is None:
+        return []
+    mine = route_shares.filter(pl.col("destination").is_in(list(countries)))
+    if mine.is_empty():
+        return []
+    path = mine.sort("share", descending=True)["path"][0].to_list()
+    purity = sizing.default_distribution(spec.purity_wholesale)
+    nodes = []
+    wanted = [(path[0], lvl, levels) for lvl, levels in UPSTREAM_LEVELS]
+    wanted += [(c, "wholesale_transit", ["wholesale", "wholesale_transit"]) for c in path[1:-1]]
+    for country, level, levels in wanted:
+        p = price_at(usable, country, level, year, levels=levels)
+        if p is None or not p.fill.startswith(UPSTREAM_FILLS):
+            notes.append(f"value chain: no {level} price for {country}; node left out")
+            continue
+        dist, _ = sizing.ranged(p.price, p.low, p.high)
+        nodes.append(ChainNode(country, level, dist, purity, 0.0, p.fill))
+    if nodes:
+        notes.append(f"value chain along the main estimated path {' > '.join(path)} "
+                     f"({100 * float(mine['share'].to_numpy().max()):.0f}% of the commodity's "
+                     "flow)")
+    return nodes
+
+
 def _values(spec: MarketSpec | None, volume: sizing.Triangulation | None,
             usable: pl.DataFrame, countries: Sequence[str], year: int, base: int, seed: int,
-            missing: list[str]) -> tuple[list[MarketValue], ValueChain | None]:
+            missing: list[str], upstream: Sequence[ChainNode] = ()
+            ) -> tuple[list[MarketValue], ValueChain | None]:
     if spec is None or volume is None or usable.is_empty():
         if volume is not None and usable.is_empty():
             missing.append("prices: no price observations for the commodity")
@@ -468,10 +505,10 @@ def _values(spec: MarketSpec | None, volume: sizing.Triangulation | None,
             f"{level} price; {len(points) - filled} countries observed, {filled} filled")))
     chain = None
     if len(out) == 2:
-        nodes = [ChainNode("region", lvl, mc.point(float(np.median(v.draws / volume.draws))),
-                           None, 0.0, "implied") for lvl, v in
+        nodes = [ChainNode("market", lvl, mc.point(float(np.median(v.draws / volume.draws))),
+                           None, 0.0, "consumption-weighted") for lvl, v in
                  (("wholesale_destination", out[1]), ("retail", out[0]))]
-        chain = value_chain(volume.draws, nodes, price_year=base, seed=seed + 6)
+        chain = value_chain(volume.draws, [*upstream, *nodes], price_year=base, seed=seed + 6)
     del total_w
     return out, chain
 
