@@ -14,7 +14,7 @@ from tocta.services.resolve import resolve_in_chunks
 def _records() -> pl.DataFrame:
     given = ["Ana", "Luis", "Marta", "Pedro", "Sofia", "Diego", "Lucia", "Pablo"]
     family = ["Vega", "Soto", "Lara", "Mora", "Rios", "Cruz", "Paz", "Leon"]
-    rows = []
+    rows: list[tuple[str, str, str, str | None]] = []
     for i, g in enumerate(given):
         for j, f in enumerate(family):
             dob = f"{1960 + i * 3 + j}-{1 + j:02d}-{10 + i:02d}"

@@ -3,7 +3,8 @@ company, account), with Splink on DuckDB.
 
 ``resolve_records`` prepares the matching features (``resolution_features``), trains the
 Fellegi–Sunter model of ``resolution_model`` (u by random sampling, m by expectation
-maximisation over three blocking sessions, the prior from shared identifiers) and scores
+maximisation over two blocking sessions, the prior from shared identifiers with their
+recall measured on the data: ``estimate_id_recall``) and scores
 every blocked pair. The result keeps each candidate pair's match probability and, per
 feature, the comparison level reached and its Bayes factor, so that ``explain`` can say why
 two records were (or were not) matched. Large inputs are scored in chunks
@@ -50,8 +51,6 @@ class ResolutionParams:
         accept_probability: pairs at or above it are merged automatically (clustering).
         u_max_pairs: record pairs sampled to estimate u probabilities.
         seed: seed of that sample (same seed, same model, same pairs).
-        prior_recall: assumed recall of "a shared identifier" as a deterministic rule, used
-            to estimate the prior probability that two records match.
         max_iterations: EM iterations per training session.
         threads: DuckDB threads.
     """
@@ -61,7 +60,6 @@ class ResolutionParams:
     accept_probability: float = 0.9
     u_max_pairs: float = 3e5
     seed: int = 42
-    prior_recall: float = 0.4
     max_iterations: int = 20
     threads: int = 2
 
@@ -172,7 +170,7 @@ def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
     linker = _linker(features, settings(), params)
     t = linker.training
     t.estimate_probability_two_random_records_match(
-        prior_rules(), recall=params.prior_recall)
+        prior_rules(), recall=estimate_id_recall(features))
     t.estimate_u_using_random_sampling(max_pairs=params.u_max_pairs, seed=params.seed)
     for rule in training_rules():
         try:
@@ -182,6 +180,24 @@ def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
             continue
     model_settings = linker.misc.save_model_to_json()
     return ResolutionModel(model_settings, features.height, params)
+
+
+def estimate_id_recall(features: pl.DataFrame) -> float:
+    """Share of matching pairs that share an identifier, measured on near-certain matches.
+
+    Pairs with the same sorted name tokens *and* the same full birth date are taken as
+    matches (homonyms born on one day are rare); the share of them sharing an identifier
+    estimates the recall of "a shared identifier" as a deterministic rule, assuming that
+    whether an agency recorded an identifier is independent of how well it wrote the name
+    and date. Falls back to 0.5 when fewer than 20 such pairs exist.
+    """
+    keys = ["schema", "name_key", "dob_y", "dob_m", "dob_d"]
+    f = features.select("unique_id", *keys, "ids").drop_nulls(keys)
+    pairs = f.join(f, on=keys, suffix="_r").filter(pl.col("unique_id") < pl.col("unique_id_r"))
+    if pairs.height < 20:
+        return 0.5
+    shared = pairs.filter(pl.col("ids").list.set_intersection(pl.col("ids_r")).list.len() > 0)
+    return float(min(max(shared.height / pairs.height, 0.05), 1.0))
 
 
 def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int, int] = (1, 1)

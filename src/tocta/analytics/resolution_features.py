@@ -45,6 +45,8 @@ ID_COLUMNS = {"passport_number": "passport", "id_number": "national_id",
 INPUT_COLUMNS = ("record_id", "schema", "name", "birth_date", "nationality", "gender",
                  *ID_COLUMNS)
 MAX_TOKENS = 6        # longer names keep their first six tokens for pair keys
+#: a pair key held by more records than this is dropped (see ``cap_pair_keys``)
+MAX_KEY_RECORDS = 300
 _VOWELS = re.compile(r"[aeiouyw]")
 _DOUBLE = re.compile(r"(.)\1+")
 _DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
@@ -147,7 +149,33 @@ def identifiers(row: dict[str, object]) -> list[str]:
     return sorted(set(out))
 
 
-def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
+def cap_pair_keys(frame: pl.DataFrame, max_records: int = MAX_KEY_RECORDS) -> pl.DataFrame:
+    """Drop the pair keys held by more than ``max_records`` records of one schema.
+
+    A key as common as a frequent mononym or a pair of frequent name parts (``Nguyen Van``)
+    would block every pair of its holders: ``k * (k - 1) / 2`` comparisons, most of them
+    between strangers, and the memory they take. Such records still meet through their
+    other pair keys, the same sorted name, a shared identifier, or a phonetic key with the
+    same birth year. Counts are over the whole input, so every chunk sees the same keys.
+    """
+    if frame.height == 0:
+        return frame
+    counts = (frame.select("schema", "pair_keys").explode("pair_keys")
+              .drop_nulls("pair_keys").group_by("schema", "pair_keys").len())
+    common = counts.filter(pl.col("len") > max_records)
+    if common.height == 0:
+        return frame
+    drop = common.group_by("schema").agg(pl.col("pair_keys").alias("_drop"))
+    return (frame.join(drop, on="schema", how="left")
+            .with_columns(pl.col("pair_keys").list.set_difference(
+                pl.col("_drop").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))))
+            .with_columns(pl.when(pl.col("pair_keys").list.len() > 0)
+                          .then(pl.col("pair_keys")).alias("pair_keys"))
+            .drop("_drop"))
+
+
+def prepare_records(records: pl.DataFrame,
+                    max_key_records: int = MAX_KEY_RECORDS) -> pl.DataFrame:
     """Matching features of ``records`` (one row per record, same order).
 
     Args:
@@ -155,6 +183,7 @@ def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
             Person), ``birth_date`` (ISO, possibly partial), ``nationality`` (ISO3),
             ``gender``, ``passport_number``, ``id_number``, ``imo_number``,
             ``account_number``, ``registration_number``. Other columns are ignored.
+        max_key_records: pair keys held by more records are dropped (``cap_pair_keys``).
 
     Returns:
         ``unique_id`` (the record id), ``schema``, ``name``, ``name_key`` (sorted folded
@@ -205,4 +234,4 @@ def prepare_records(records: pl.DataFrame) -> pl.DataFrame:
     if dupes.any():
         first = frame.filter(dupes)["unique_id"].head(3).to_list()
         raise ValueError(f"record ids must be unique: {', '.join(first)} repeat")
-    return frame
+    return cap_pair_keys(frame, max_key_records)

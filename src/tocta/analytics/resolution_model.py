@@ -23,7 +23,9 @@ probabilities are estimated, so its Bayes factor is learnt, not set):
 
 Blocking (a pair is scored when any rule holds, always within one FtM schema): a shared
 identifier; the same sorted tokens; a shared pair of phonetic keys or of skeletons; a shared
-phonetic key and the same birth year.
+phonetic key and the same birth year. Pair keys held by more than
+``resolution_features.MAX_KEY_RECORDS`` records are dropped, so no block grows with the
+input (a frequent mononym would otherwise pair every holder with every other).
 """
 
 from __future__ import annotations
@@ -145,8 +147,17 @@ def prior_rules() -> list[Any]:
 
 
 def training_rules() -> list[Any]:
-    """EM sessions: one blocked on the full birth date, one on the sorted name tokens."""
-    return [block_on("dob_y", "dob_m", "dob_d"), block_on("name_key")]
+    """EM sessions: one blocked on a shared identifier, one on the full birth date.
+
+    Each session trains the m of every comparison but the one it blocks on. Pairs sharing a
+    passport or national id are nearly all matches, so they teach how a person's name, date,
+    nationality and gender vary across records; pairs born on one day teach names and
+    identifiers. A session blocked on the sorted name is not used: where a few names are
+    common, most such pairs are homonyms and EM takes them for matches (different birth
+    dates and identifiers then look like no evidence against a match).
+    """
+    # the first identifier (sorted) stands for all: EM cannot explode arrays
+    return [block_on("ids[1]"), block_on("dob_y", "dob_m", "dob_d")]
 
 
 def settings(prior: float = 1e-4) -> SettingsCreator:
