@@ -102,3 +102,18 @@ def test_market_cli_json(market_sqlite: Store) -> None:
     text = CliRunner().invoke(app, ["market", "--commodity", "heroin", "--region", "ESP",
                                     "--year", "2021", "--draws", "2000", *db])
     assert text.exit_code == 0 and "missing" in text.output
+
+
+def test_supply_side_from_cultivation_times_a_cited_yield(market_sqlite: Store,
+                                                          tmp_path: Path) -> None:
+    ingest_files(market_sqlite, [write_csv(tmp_path / "coca.csv", [
+        {"year": "2021", "country": "COL", "commodity": "coca bush", "measure": "cultivation",
+         "value": "143000", "unit": "ha"}])],
+        IngestOptions(record_type="MarketEstimate", source_id="UNODC/test"))
+    r = size_market(market_sqlite, Clearance(unrestricted=True), commodity="cocaine",
+                    region="Southern Europe", year=2021, draws=2000)
+    note = next(n for n in r.notes if n.startswith("world supply side"))
+    # 143,000 ha x 8.6 kg/ha = 1,230 t, less ~6% losses and 30 t seized: ~1,130 t
+    world = float(note.split(": ")[1].split(" kg")[0].replace(",", ""))
+    assert 1_000_000 < world < 1_250_000
+    assert not any("supply side" in m for m in r.missing)

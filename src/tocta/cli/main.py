@@ -12,7 +12,9 @@ from tocta.cli import (
     commands_entities,
     commands_flows,
     commands_market,
+    commands_network,
     commands_reference,
+    commands_resolve,
     commands_routes,
     commands_simulate,
     commands_size,
@@ -61,6 +63,8 @@ commands_flows.register(app)
 commands_size.register(app)
 commands_market.register(app)
 commands_entities.register(app)
+commands_resolve.register(app)
+commands_network.register(app)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ used, every default, and every input it looked for and did not find.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
@@ -28,6 +28,7 @@ from tocta.errors import NotFoundError, UsageError
 from tocta.reference.commodities import ancestors, resolve_commodity
 from tocta.reference.countries import get_country
 from tocta.reference.countries import population as reference_population
+from tocta.reference.defaults import get_default
 from tocta.reference.money import latest_complete_year
 from tocta.reference.regions import region_codes
 from tocta.services.dedup import flag_duplicates
@@ -40,6 +41,11 @@ PREVALENCE_WINDOW = 4
 #: a country without a survey gets the median prevalence of surveyed countries of its M49
 #: sub-region (else of the market), with its 90% range set to x/÷ this factor
 IMPUTE_FACTOR = 3.0
+#: crops whose cultivation (ha) gives production with a cited pure yield per hectare
+CULTIVATION = {"cocaine_type": ("coca_bush", "coca_leaf"),
+               "cocaine_hcl": ("coca_bush", "coca_leaf")}
+CULTIVATION_YIELD = {"cocaine_type": "coca_cocaine_yield_per_ha",
+                     "cocaine_hcl": "coca_cocaine_yield_per_ha"}
 TLP_ORDER = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 
 
@@ -411,17 +417,33 @@ def _supply(reads: _Reads, store: Store, clearance: Clearance, commodity: str, y
     rows = reads.read(store, "MarketEstimate", clearance, commodities=members(commodity),
                       years=(year, year))
     prod = rows.filter(pl.col("measure") == "production")
+    defaults: tuple[str, ...] = ()
     if prod.is_empty():
-        missing.append(f"supply side: no production estimates for {commodity} in {year}")
-        return None
-    value = float(prod["value"].sum())
-    low = float(prod["value_low"].fill_null(prod["value"]).sum())
-    high = float(prod["value_high"].fill_null(prod["value"]).sum())
+        area = reads.read(store, "MarketEstimate", clearance,
+                          commodities=list(CULTIVATION.get(commodity, ())), years=(year, year))
+        area = area.filter(pl.col("measure") == "cultivation", pl.col("unit") == "ha")
+        if area.is_empty() or commodity not in CULTIVATION:
+            missing.append(f"supply side: no production or cultivation estimates for "
+                           f"{commodity} in {year}")
+            return None
+        # cultivation (ha) x pure yield per ha (a cited default): production in kg
+        key = CULTIVATION_YIELD[commodity]
+        y = get_default(key)
+        ha = float(area["value"].sum())
+        value, low, high = ha * y.value, ha * y.low, ha * y.high
+        prod = area
+        defaults = (key,)
+    else:
+        value = float(prod["value"].sum())
+        low = float(prod["value_low"].fill_null(prod["value"]).sum())
+        high = float(prod["value_high"].fill_null(prod["value"]).sum())
     production, _ = sizing.ranged(value, low, high)
     seized, what, _ = _seizures_kg(reads, store, clearance, commodity, None, year)
-    return sizing.supply_side(production, mc.point(seized), draws=draws, seed=seed + 2,
-                              inputs=(f"production {value:,.0f} kg ({prod.height} estimates)",
+    side = sizing.supply_side(production, mc.point(seized), draws=draws, seed=seed + 2,
+                              inputs=(f"production {value:,.0f} kg ({prod.height} estimates"
+                                      f"{', from cultivation x yield' if defaults else ''})",
                                       f"seizures world-wide {seized:,.0f} kg ({what})"))
+    return replace(side, defaults_used=defaults + side.defaults_used)
 
 
 def _prices(reads: _Reads, store: Store, clearance: Clearance, commodity: str, base: int
