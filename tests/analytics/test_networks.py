@@ -274,3 +274,15 @@ def test_simulated_world_brokers_and_key_players_recover_planted_roles() -> None
     linked_organizers = {row["id"] for row in r.pep_links.iter_rows(named=True)
                          if row["hops"] == 1 and roles.get(row["id"]) == "organizer"}
     assert peps and linked_organizers  # officials are associates of organizers
+
+
+def test_no_link_meets_the_grade_gives_an_empty_graph() -> None:
+    from tocta.analytics.networks_graph import build_graph
+
+    nodes = pl.DataFrame({"id": ["a", "b"]})
+    edges = pl.DataFrame({"source": ["a"], "target": ["b"], "relation": ["associate"],
+                          "grade": ["admiralty:C3"]})
+    graph = build_graph(nodes, edges, min_grade="B2")
+    assert graph.graph.ecount() == 0 and graph.graph.vcount() == 2
+    empty = build_graph(nodes, edges.head(0))
+    assert empty.graph.ecount() == 0

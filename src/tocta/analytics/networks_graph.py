@@ -138,6 +138,8 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
     _check_columns(edges, EDGE_COLUMNS, "edge")
     need_r, need_c = threshold_ranks(min_grade)
     rel, cred, readable = _edge_ranks(edges)
+    rel, cred = np.asarray(rel, dtype=np.int64), np.asarray(cred, dtype=np.int64)
+    readable = np.asarray(readable, dtype=bool)
     weight = edges["weight"].fill_null(1.0).cast(pl.Float64).to_numpy() \
         if "weight" in edges.columns else np.ones(edges.height)
     src = edges["source"].cast(pl.Utf8).to_numpy()
@@ -148,7 +150,9 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
     a, b = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
     kept = pl.DataFrame({"a": a, "b": b, "relation": edges["relation"].cast(pl.Utf8)
                          .to_numpy()[keep], "weight": weight[keep], "rel": rel[keep],
-                         "cred": cred[keep]})
+                         "cred": cred[keep]},
+                        schema={"a": pl.Utf8, "b": pl.Utf8, "relation": pl.Utf8,
+                                "weight": pl.Float64, "rel": pl.Int64, "cred": pl.Int64})
     merged = (kept.group_by("a", "b")
               .agg(pl.col("relation").unique().sort().str.join(";"),
                    pl.col("weight").sum(), pl.len().alias("records"),
