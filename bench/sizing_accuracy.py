@@ -65,9 +65,17 @@ def segment_error(folder: Path, commodity: str, year: int, usable: pl.DataFrame
         pl.col("commodity") == commodity, pl.col("year") == year)
     markets = pl.read_parquet(folder / "truth" / "markets.parquet").filter(
         pl.col("commodity") == commodity, pl.col("year") == year)
+    observed = pl.read_parquet(folder / "truth" / "price_observations.parquet").filter(
+        pl.col("commodity") == commodity, pl.col("date") == str(year))
     errors = []
     sums = [0.0, 0.0]
     for country, consumed in markets.select("country", "consumed").iter_rows():
+        # a country that is also a transit country reports "wholesale" prices of both levels;
+        # records cannot tell them apart, so only unambiguous country-years are scored
+        levels = set(observed.filter(pl.col("country") == country,
+                                     pl.col("market_level") == "wholesale")["true_level"])
+        if levels != {"wholesale_destination"}:
+            continue
         truth = {lvl: p for lvl, p in prices.filter(pl.col("country") == country).select(
             "level", "price").iter_rows()}
         if "retail" not in truth or "wholesale_destination" not in truth:
@@ -90,6 +98,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="*", default=list(SEEDS))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/tocta-bench-sizing"))
+    parser.add_argument("--value-chain-only", action="store_true",
+                        help="skip the sizing; score only the value chain")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
 
@@ -115,7 +125,7 @@ def main() -> None:
             store = open_store(str(db))
             markets = [(c, float(v)) for c, v in truth.select("country", "consumed").rows()]
             markets.append((region, float(truth["consumed"].sum())))
-            for market, true_kg in markets:
+            for market, true_kg in ([] if args.value_chain_only else markets):
                 r = size_market(store, reader, commodity=commodity, region=market, year=year,
                                 seed=seed, synthetic=True, draws=4000)
                 if r.volume is None:
@@ -139,7 +149,12 @@ def main() -> None:
             store.dispose()
             print(f"{scenario} seed {seed}: {len(markets)} markets in "
                   f"{time.perf_counter() - t0:.1f} s", flush=True)
-    df = pl.DataFrame(rows)
+    if not args.value_chain_only:
+        print_coverage(pl.DataFrame(rows))
+    print_value_chain(seg_errors, seg_totals)
+
+
+def print_coverage(df: pl.DataFrame) -> None:
     scored = df.filter(pl.col("covered").is_not_null())
     with pl.Config(tbl_rows=200, tbl_cols=12, tbl_width_chars=160):
         print(scored.select("scenario", "seed", "market", "truth", "median", "low", "high",
@@ -152,6 +167,9 @@ def main() -> None:
         print(f"  {scen}: coverage {float(s['covered'].mean()):.2f}, median |log error| "
               f"{statistics.median(s['log_error']):.2f}, median width (high/low) "
               f"{statistics.median(s['width']):.2f}")
+
+
+def print_value_chain(seg_errors: list[float], seg_totals: list[float]) -> None:
     if seg_errors:
         e = np.array(seg_errors)
         print(f"value chain wholesale->retail gross profit, observed vs true prices: median "
