@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tocta.entities.issues import ENTITY_ISSUE_CODES
 from tocta.ingest.issues import ISSUE_CODES
 from tocta.schema.dictionary import dictionary_markdown
 
@@ -23,6 +24,11 @@ def issue_codes_markdown() -> str:
              "on an optional field and errors on a required one.", "",
              "| Code | Meaning |", "|---|---|"]
     lines += [f"| `{code}` | {meaning} |" for code, meaning in ISSUE_CODES.items()]
+    lines += ["", "## Entities (`tocta entities import`)", "",
+              "From `tocta.entities.issues.ENTITY_ISSUE_CODES`.", "",
+              "| Code | Meaning |", "|---|---|"]
+    lines += [f"| `{code}` | {meaning} |" for code, meaning in ENTITY_ISSUE_CODES.items()
+              if code not in ISSUE_CODES]
     return "\n".join(lines) + "\n"
 
 
