@@ -3,7 +3,8 @@
 One wide table per record type (DESIGN.md §3: events and aggregates are wide rows), with the
 provenance columns every record carries, the record key, and the run that superseded it when a
 corrected submission replaced it (history is kept, never deleted). FollowTheMoney statements
-(entities) will get their own table in the entities work, with the same provenance columns.
+(entities) have their own table, ``entity_statements``, with the same provenance and label
+columns, and resolution judgements live in ``judgements`` (``ENTITY_TABLES``).
 """
 
 from __future__ import annotations
