@@ -85,6 +85,7 @@ def test_headline_numbers_tie_report_json_and_analytics(
     assert head["commodity"] == "cocaine_type" and head["price_level"] == "retail"
     for k in ("median", "low", "high"):
         assert head[k] == pytest.approx(retail[k], rel=1e-12)
+    assert again.volume is not None
     assert data["flows"][0]["market"]["volume"]["median"] == pytest.approx(
         again.volume.median, rel=1e-12)
     # the report shows exactly those numbers, formatted once

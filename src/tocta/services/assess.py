@@ -22,9 +22,13 @@ from tocta.access.clearance import Clearance
 from tocta.analytics.routes import RouteEstimate
 from tocta.errors import TocError, UsageError
 from tocta.reference.commodities import resolve_commodity
-from tocta.services.market import TLP_ORDER, MarketResult, size_market
+from tocta.services.market import TLP_ORDER, MarketResult, market_countries, size_market
 from tocta.services.routes import is_synthetic, route_flows
-from tocta.services.traffickers import TraffickerResult, analyse_traffickers
+from tocta.services.traffickers import (
+    TraffickerParams,
+    TraffickerResult,
+    analyse_traffickers,
+)
 from tocta.store.engine import Store
 
 Progress = Callable[[str], None]
@@ -79,6 +83,7 @@ class Assessment:
     synthetic: bool
     generated: str
     skipped: tuple[str, ...] = ()
+    standard: str = TraffickerParams().standard.describe()
     written: dict[str, Path] = field(default_factory=dict)
 
     @property
@@ -107,6 +112,8 @@ class Assessment:
             "convention": "retail value of the destination market where known, else "
                           "wholesale at destination; price levels are never summed",
             "ranking": self.ranking(), "skipped_flows": list(self.skipped),
+            "evidentiary_standard": self.standard,
+            "coverage": [_coverage(f, self.region) for f in self.flows],
             "flows": [_flow_dict(f, self.traffickers) for f in self.flows],
             "traffickers": self.traffickers.to_dict() if self.traffickers else None,
         }
@@ -120,6 +127,20 @@ class Assessment:
             if f.routes:
                 lines.append(f.routes.explain())
         return "\n\n".join(lines)
+
+
+def _coverage(f: FlowAssessment, region: str) -> dict[str, Any]:
+    """Which countries of the region report seizures for the flow, and which do not."""
+    try:
+        countries = list(market_countries(region))
+    except TocError:
+        countries = []
+    reporting = set(f.routes.inputs.countries_reporting) if f.routes else set()
+    return {"commodity": f.commodity, "region_countries": countries,
+            "reporting": sorted(reporting & set(countries)),
+            "not_reporting": sorted(set(countries) - reporting),
+            "withheld_rows": f.routes.inputs.withheld_rows if f.routes else None,
+            "missing_inputs": list(f.market.missing) if f.market else []}
 
 
 def _frame(df: pl.DataFrame | None, n: int = 10) -> list[dict[str, Any]]:
@@ -286,7 +307,7 @@ def _write_csv(df: pl.DataFrame, path: Path, synthetic: bool) -> None:
 
 def _figures(f: FlowAssessment, synthetic: bool, out: Path) -> dict[str, str]:
     """Figure fragments of one flow, and the CSV tables behind them."""
-    from tocta.figures import flow_map, sankey, to_html_fragment
+    from tocta.figures import flow_map, sankey, side_by_side, to_html_fragment
 
     figs: dict[str, str] = {}
     r = f.routes
@@ -296,6 +317,13 @@ def _figures(f: FlowAssessment, synthetic: bool, out: Path) -> dict[str, str]:
     if r.edges.height:
         fig = flow_map(r.edges, title=f"Estimated routes of {f.commodity}", synthetic=synthetic)
         figs["flow_map"] = to_html_fragment(fig, height="560px")
+        if r.naive_edges.height:
+            naive = r.naive_edges.head(40).with_columns(share_low=pl.col("share"),
+                                                        share_high=pl.col("share"))
+            fig = side_by_side(naive, r.edges.head(40), title=f"{f.commodity}: raw seizures "
+                               "versus corrected for detection", synthetic=synthetic)
+            figs["coverage"] = to_html_fragment(fig, height="460px")
+            _write_csv(r.naive_edges, out / f"{stem}_naive_edges.csv", synthetic)
         _write_csv(r.edges, out / f"{stem}_edges.csv", synthetic)
     if r.paths.height:
         fig = sankey(r.paths, title=f"{f.commodity}: origin → transit → destination",
