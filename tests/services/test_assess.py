@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from tocta.access.clearance import Clearance
@@ -26,13 +27,17 @@ FULL = Clearance(unrestricted=True)
 
 
 @pytest.fixture(scope="module")
-def world_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+def world_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("assess")
     simulate_world(load_scenario("west-africa-cocaine"), SEED, root / "w", scale=0.3,
                    actors=False)
-    store = open_store(str(root / "w.db"))
-    ingest_world(store, root / "w")
-    return store
+    ingest_world(open_store(str(root / "w.db")), root / "w")
+    return root / "w.db"
+
+
+@pytest.fixture(scope="module")
+def world_store(world_db: Path) -> Store:
+    return open_store(str(world_db))
 
 
 @pytest.fixture(scope="module")
@@ -100,13 +105,38 @@ def test_headline_numbers_tie_report_json_and_analytics(
         assert {v["median"], v["low"], v["high"]} <= size_values
 
 
-def test_cli_pdf_says_not_built_yet(tmp_path: Path) -> None:
-    import typer
-
+def cli() -> typer.Typer:
     app = typer.Typer()
     commands_assess.register(app)
-    app.command("noop")(lambda: None)
-    res = CliRunner().invoke(app, ["assess", "--region", REGION, "--years", "2018-2020",
-                                   "--format", "pdf", "--db", str(tmp_path / "x.db")])
+    app.command("noop")(lambda: None)     # two commands: typer keeps "assess" as a name
+    return app
+
+
+def test_cli_writes_the_report_and_prints_the_ranking(world_db: Path, tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli(), ["assess", "--region", REGION, "--years", "2018-2020",
+                                     "--flows", "cocaine", "--draws", "500", "--db",
+                                     str(world_db), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    assert "SYNTHETIC DATA" in res.output and "1. cocaine_type:" in res.output
+    assert "at retail" in res.output and (tmp_path / "r" / "report.html").exists()
+
+
+def test_cli_pdf_says_not_built_yet(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli(), ["assess", "--region", REGION, "--years", "2018-2020",
+                                     "--format", "pdf", "--db", str(tmp_path / "x.db")])
     assert res.exit_code != 0
     assert "not built yet" in str(res.exception) + res.output
+
+
+def test_a_reader_below_the_data_gets_gaps_not_numbers(world_store: Store,
+                                                      tmp_path: Path) -> None:
+    green = Clearance(tlp_ceiling="GREEN", handling=frozenset())
+    result = assess(world_store, green, REGION, YEARS, flows=["cocaine"], out=tmp_path,
+                    draws=500, replicates=5)
+    assert result.flows == () and result.tlp == "CLEAR"     # every seizure, price is AMBER
+    assert any(s.startswith("cocaine_type:") and "visible to this reader" in s
+               for s in result.skipped)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert spans(html) == []                                  # no number shown at all
+    assert "No flow could be valued" in html and "TLP:CLEAR" in html
+    assert json.loads((tmp_path / "assessment.json").read_text())["ranking"] == []
