@@ -140,3 +140,25 @@ def test_a_reader_below_the_data_gets_gaps_not_numbers(world_store: Store,
     assert spans(html) == []                                  # no number shown at all
     assert "No flow could be valued" in html and "TLP:CLEAR" in html
     assert json.loads((tmp_path / "assessment.json").read_text())["ranking"] == []
+
+
+def test_traffickers_section_names_only_what_the_standard_allows(
+        assessed: tuple[Assessment, Path]) -> None:
+    from tocta.report import render_report
+
+    _, out = assessed
+    data = json.loads((out / "assessment.json").read_text(encoding="utf-8"))
+    section = data["flows"][0]["sections"][2]
+    assert section["key"] == "traffickers" and not section["answered"]
+    section.update(answered=True, gaps=[], data={
+        "findings": {"key_players": {"named": ["DOE, John"], "not_named": 3},
+                     "brokers": {"named": [], "not_named": 1},
+                     "official_links": {"named": [], "not_named": 0},
+                     "individuals": {"named": 1, "not_named": 4}},
+        "alerts": [{"typology": "fan_in", "subject": None}]})
+    html = render_report(data, {})              # no figures: the page still renders
+    part = html[html.index('id="cocaine_type-traffickers"'):
+                html.index('id="cocaine_type-money"')]
+    assert "DOE, John (+3 not named)" in part and "brokers: none named (+1 not named)" in part
+    assert "Money-trail alerts: 1 (fan_in)" in part and "No data answered" not in part
+    assert data["evidentiary_standard"] in part
