@@ -239,3 +239,16 @@ def test_simulated_world_f1_floor(sim_world) -> None:
     assert f1 >= F1_FLOOR, (p, r, f1)
     strict = cluster_judgements(rows["record_id"], res.pairs, [], ClusterParams(0.9))
     assert _f1(strict, truth)[0] >= 0.97     # the default threshold keeps precision high
+
+
+def test_records_sharing_no_identifier_train_and_a_chunk_without_pairs_is_empty() -> None:
+    from tocta.analytics.resolution import score_chunk, train_model
+
+    people = _people().with_columns(pl.lit(None, dtype=pl.Utf8).alias("passport_number"))
+    model = train_model(people)
+    assert 0 < model.settings["probability_two_random_records_match"] < 1
+    lonely = pl.DataFrame({"record_id": ["x1", "x2"], "name": ["Ana Vega", "Zhou Xing"],
+                           "birth_date": ["1950-01-01", "1990-02-02"],
+                           "nationality": ["ESP", "CHN"], "passport_number": [None, None]})
+    pairs = score_chunk(lonely, model)
+    assert pairs.height == 0 and "match_probability" in pairs.columns

@@ -169,8 +169,14 @@ def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
     logging.getLogger("splink").setLevel(logging.WARNING)
     linker = _linker(features, settings(), params)
     t = linker.training
-    t.estimate_probability_two_random_records_match(
-        prior_rules(), recall=estimate_id_recall(features))
+    if _shares_identifier(features):
+        t.estimate_probability_two_random_records_match(
+            prior_rules(), recall=estimate_id_recall(features))
+    else:
+        # no pair shares an identifier: the prior cannot be measured that way (it would be 0
+        # and EM would fail); the settings' default prior stays and training goes on
+        logging.getLogger(__name__).warning(
+            "no two records share an identifier: the prior is left at its default")
     t.estimate_u_using_random_sampling(max_pairs=params.u_max_pairs, seed=params.seed)
     for rule in training_rules():
         try:
@@ -180,6 +186,11 @@ def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
             continue
     model_settings = linker.misc.save_model_to_json()
     return ResolutionModel(model_settings, features.height, params)
+
+
+def _shares_identifier(features: pl.DataFrame) -> bool:
+    ids = features.select("ids").explode("ids").drop_nulls()
+    return bool(ids.height) and bool(ids["ids"].is_duplicated().any())
 
 
 def estimate_id_recall(features: pl.DataFrame) -> float:
@@ -215,7 +226,7 @@ def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int,
     rel = pred.as_duckdbpyrelation().filter(
         f"match_probability >= {p.min_probability} OR "
         f"match_probability <= {p.conflict_probability}")
-    frame = pl.from_arrow(rel.arrow())
+    frame = pl.from_arrow(rel.to_arrow_table())   # a table keeps its schema when empty
     assert isinstance(frame, pl.DataFrame)
     pred.drop_table_from_database_and_remove_from_cache()
     return _tidy(frame)
@@ -224,6 +235,10 @@ def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int,
 def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
     if "mw_tf_adj_name" not in frame.columns:
         frame = frame.with_columns(pl.lit(0.0).alias("mw_tf_adj_name"))
+    for f in FEATURES:   # a comparison without trained levels is left out by Splink: neutral
+        if f"mw_{f}" not in frame.columns:
+            frame = frame.with_columns(pl.lit(0.0).alias(f"mw_{f}"),
+                                       pl.lit(-1).alias(f"gamma_{f}"))
     frame = frame.with_columns(
         (2.0 ** pl.col(f"mw_{f}")).alias(f"bf_{f}") for f in (*FEATURES, "tf_adj_name"))
     frame = frame.rename({"unique_id_l": "left_id", "unique_id_r": "right_id"})
