@@ -170,6 +170,8 @@ def _flow_dict(f: FlowAssessment, traffickers: TraffickerResult | None) -> dict[
                   "modes": _frame(r.modes),
                   "emerging": _frame(r.edges.filter(pl.col("trend") == "emerging"))
                   if "trend" in r.edges.columns else [],
+                  "fading": _frame(r.edges.filter(pl.col("trend") == "fading"))
+                  if "trend" in r.edges.columns else [],
                   "notes": list(r.notes)}
     no_market = ["market sizing: annual prevalence surveys (15-64), population, retail and "
                  "wholesale prices, seizure totals for the region"] if m is None else []
@@ -204,7 +206,8 @@ def _flow_dict(f: FlowAssessment, traffickers: TraffickerResult | None) -> dict[
             "routes": m["routes"][:10] if m else []}, no_market),
         _section("response", QUESTIONS[5][1], _response(m, routes), []),
     ]
-    return {"commodity": f.commodity, "headline": f.headline(),
+    changes = [t for t in (m["trends"] if m else []) if t["significant"]]
+    return {"commodity": f.commodity, "headline": f.headline(), "changes": changes,
             "tlp": m["tlp"] if m else (r.inputs.tlp if r else None),
             "grade": m["grade"] if m else None,
             "sources": sorted(set(m["sources"] if m else []) | set(routes.get("sources", []))),
