@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,28 @@ def test_traffickers_section_names_only_what_the_standard_allows(
     assert "DOE, John (+3 not named)" in part and "brokers: none named (+1 not named)" in part
     assert "Money-trail alerts: 1 (fan_in)" in part and "No data answered" not in part
     assert data["evidentiary_standard"] in part
+
+
+#: hosts Chromium itself calls (updates, accounts, clock): not the page; blocked by the proxy
+CHROMIUM_OWN = ("google.com", "googleapis.com", "gvt1.com")
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
+def test_report_draws_offline_in_headless_chromium(assessed: tuple[Assessment, Path],
+                                                    tmp_path: Path) -> None:
+    _, out = assessed
+    net = tmp_path / "net.json"
+    dom = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update", "--no-first-run",
+         "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
+         f"--log-net-log={net}", f"--user-data-dir={tmp_path / 'profile'}",
+         "--virtual-time-budget=10000", "--dump-dom", (out / "report.html").as_uri()],
+        capture_output=True, text=True, timeout=120, check=True).stdout
+    assert dom.count('class="choroplethlocation"') > 100       # country outlines drawn
+    assert dom.count('class="js-line"') > 5                    # flow lines drawn
+    assert 'class="sankey-link"' in dom
+    urls = re.findall(r'"url":"([a-z]+://[^"/]*)', net.read_text(encoding="utf-8"))
+    page = {u for u in urls if not u.startswith("file:")
+            and not any(u.split("//", 1)[1].endswith(h) for h in CHROMIUM_OWN)}
+    assert page == set(), page                                  # nothing fetched by the page
