@@ -123,25 +123,26 @@ def test_cli_writes_the_report_and_prints_the_ranking(world_db: Path, tmp_path: 
     assert "at retail" in res.output and (tmp_path / "r" / "report.html").exists()
 
 
-def test_cli_pdf_says_not_built_yet(tmp_path: Path) -> None:
-    res = CliRunner().invoke(cli(), ["assess", "--region", REGION, "--years", "2018-2020",
-                                     "--format", "pdf", "--db", str(tmp_path / "x.db")])
+def test_cli_formats_are_checked_before_any_work(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ["assess", "--region", REGION, "--years", "2018-2020", "--db",
+            str(tmp_path / "x.db")]
+    res = CliRunner().invoke(cli(), [*args, "--format", "docx"])
+    assert res.exit_code != 0 and "use html, pdf or html,pdf" in str(res.exception)
+    monkeypatch.setattr("tocta.report.pdf.find_browser", lambda: None)
+    res = CliRunner().invoke(cli(), [*args, "--format", "html,pdf"])
     assert res.exit_code != 0
-    assert "not built yet" in str(res.exception) + res.output
+    assert "apt-get install chromium" in str(res.exception) and not (tmp_path / "x.db").exists()
 
 
-def test_a_reader_below_the_data_gets_gaps_not_numbers(world_store: Store,
-                                                      tmp_path: Path) -> None:
-    green = Clearance(tlp_ceiling="GREEN", handling=frozenset())
-    result = assess(world_store, green, REGION, YEARS, flows=["cocaine"], out=tmp_path,
-                    draws=500, replicates=5)
-    assert result.flows == () and result.tlp == "CLEAR"     # every seizure, price is AMBER
-    assert any(s.startswith("cocaine_type:") and "visible to this reader" in s
-               for s in result.skipped)
-    html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert spans(html) == []                                  # no number shown at all
-    assert "No flow could be valued" in html and "TLP:CLEAR" in html
-    assert json.loads((tmp_path / "assessment.json").read_text())["ranking"] == []
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
+def test_pdf_is_the_same_page_printed(assessed: tuple[Assessment, Path]) -> None:
+    from tocta.report.pdf import print_pdf
+
+    _, out = assessed
+    pdf = print_pdf(out / "report.html", out / "report.pdf")
+    body = pdf.read_bytes()
+    assert body.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", body)) >= 3
 
 
 def test_traffickers_section_names_only_what_the_standard_allows(
@@ -189,3 +190,17 @@ def test_report_draws_offline_in_headless_chromium(assessed: tuple[Assessment, P
     page = {u for u in urls if not u.startswith("file:")
             and not any(u.split("//", 1)[1].endswith(h) for h in CHROMIUM_OWN)}
     assert page == set(), page                                  # nothing fetched by the page
+
+
+def test_a_reader_below_the_data_gets_gaps_not_numbers(world_store: Store,
+                                                      tmp_path: Path) -> None:
+    green = Clearance(tlp_ceiling="GREEN", handling=frozenset())
+    result = assess(world_store, green, REGION, YEARS, flows=["cocaine"], out=tmp_path,
+                    draws=500, replicates=5)
+    assert result.flows == () and result.tlp == "CLEAR"     # every seizure, price is AMBER
+    assert any(s.startswith("cocaine_type:") and "visible to this reader" in s
+               for s in result.skipped)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert spans(html) == []                                  # no number shown at all
+    assert "No flow could be valued" in html and "TLP:CLEAR" in html
+    assert json.loads((tmp_path / "assessment.json").read_text())["ranking"] == []

@@ -10,7 +10,6 @@ from tocta.cli.console import err, out, print_json
 from tocta.cli.options import DB_HELP, clearance_for, parse_years, settings_for
 from tocta.errors import UsageError
 
-#: the steps a progress bar counts: routes and market per flow, traffickers, writing
 _FORMATS = ("html", "pdf")
 
 
@@ -26,7 +25,8 @@ def assess(
     clearance: str = typer.Option("full", help="Build only from what this reader may see: "
                                   "full or a TLP ceiling (CLEAR, GREEN, AMBER, AMBER+STRICT, "
                                   "RED)."),
-    fmt: str = typer.Option("html", "--format", help="html (pdf is not built yet)."),
+    fmt: str = typer.Option("html", "--format", help="html, or html,pdf (the PDF is the same "
+                            "page printed by headless Chromium, which it needs)."),
     draws: int = typer.Option(4000, help="Monte Carlo draws per market."),
     seed: int = typer.Option(0, help="Seed of the draws and route bootstrap."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
@@ -46,13 +46,15 @@ def assess(
     from tocta.services.assess import assess as run_assessment
     from tocta.services.store import open_from_settings
 
-    wanted = [f.strip().lower() for part in fmt.split(",") for f in [part] if f.strip()]
+    wanted = [f.strip().lower() for f in fmt.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in _FORMATS]
     if unknown:
-        raise UsageError(f"--format {fmt!r}: use html (pdf is not built yet)")
+        raise UsageError(f"--format {fmt!r}: use html, pdf or html,pdf")
     if "pdf" in wanted:
-        raise UsageError("--format pdf is not built yet: use --format html and print the "
-                         "page from a browser (File > Print > Save as PDF)")
+        from tocta.report.pdf import HOW_TO_GET, find_browser
+
+        if find_browser() is None:       # say so before minutes of analysis, not after
+            raise UsageError(f"--format pdf: {HOW_TO_GET}; --format html works without it")
     period = parse_years(years)
     store = open_from_settings(settings_for(db))
     reader = clearance_for(clearance)
@@ -60,7 +62,7 @@ def assess(
                   console=err, transient=True) as bar:
         task = bar.add_task("assessing…", total=None)
         result = run_assessment(store, reader, region, period, flows=flows or None,
-                                out=out_dir, draws=draws, seed=seed,
+                                out=out_dir, draws=draws, seed=seed, formats=wanted,
                                 progress=lambda m: bar.update(task, description=m + "…"))
     if as_json:
         print_json(result.to_dict())

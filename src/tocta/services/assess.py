@@ -243,9 +243,11 @@ def _flows(flows: Sequence[str] | None) -> list[str]:
 def assess(store: Store, clearance: Clearance, region: str, years: tuple[int, int],
            flows: Sequence[str] | None = None, out: Path | None = None,
            progress: Progress | None = None, draws: int = 4000, seed: int = 0,
-           replicates: int = 20, work: Path | None = None) -> Assessment:
+           replicates: int = 20, work: Path | None = None,
+           formats: Sequence[str] = ("html",)) -> Assessment:
     """Assess ``region`` over ``years``: every flow's six answers; write the report to ``out``.
 
+    ``formats`` may add ``pdf`` (headless Chromium prints the HTML).
     Flows with neither seizures nor a market to size are skipped and listed as such.
     Markets are sized for the last year of the period.
     """
@@ -294,6 +296,11 @@ def assess(store: Store, clearance: Clearance, region: str, years: tuple[int, in
     if out is not None:
         step("writing the report")
         result.written.update(write_assessment(result, out))
+        if "pdf" in formats:
+            from tocta.report.pdf import print_pdf
+
+            step("printing the PDF")
+            result.written["pdf"] = print_pdf(out / "report.html", out / "report.pdf")
     return result
 
 
