@@ -35,14 +35,15 @@ def assess(
     """Assess REGION over YEARS: for each flow the six TOCTA questions, as an HTML report.
 
     Writes OUT/report.html (self-contained, works offline), OUT/assessment.json (every
-    number with its range, method, price level, sources and grades) and the CSV tables
-    behind the figures. The report carries the strictest TLP of its inputs, and SYNTHETIC on
-    every page when the store holds simulated data.
+    number with its range, method, price level, sources and grades), the CSV tables behind
+    the figures and, with --format html,pdf, OUT/report.pdf (needs Chromium). The report carries the
+    strictest TLP of its inputs, and SYNTHETIC on every page when the store holds simulated data.
 
     Example: tocta assess --region "West Africa" --years 2018-2020 --out report/
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from tocta.report import fmt_number
     from tocta.services.assess import assess as run_assessment
     from tocta.services.store import open_from_settings
 
@@ -70,8 +71,9 @@ def assess(
     out.print(f"[bold]TOCTA {region} {period[0]}-{period[1]}[/bold] — TLP:{result.tlp}"
               + (" — [red]SYNTHETIC DATA[/red]" if result.synthetic else ""))
     for i, r in enumerate(result.ranking(), 1):
-        out.print(f"{i}. {r['commodity']}: {r['median']:,.0f} {r['currency']}/yr "
-                  f"(90% {r['low']:,.0f}-{r['high']:,.0f}) at {r['price_level']}")
+        out.print(f"{i}. {r['commodity']}: {fmt_number(r['median'])} {r['currency']}/yr "
+                  f"(90% {fmt_number(r['low'])} - {fmt_number(r['high'])}) at "
+                  f"{r['price_level']}")
     for s in result.skipped:
         out.print(f"not assessed: {s}")
     for name, path in result.written.items():
