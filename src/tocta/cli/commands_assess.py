@@ -36,8 +36,9 @@ def assess(
 
     Writes OUT/report.html (self-contained, works offline), OUT/assessment.json (every
     number with its range, method, price level, sources and grades), the CSV tables behind
-    the figures and, with --format html,pdf, OUT/report.pdf (needs Chromium). The report carries the
-    strictest TLP of its inputs, and SYNTHETIC on every page when the store holds simulated data.
+    the figures and, with --format html,pdf, OUT/report.pdf (needs Chromium). The report
+    carries the strictest TLP of its inputs, and SYNTHETIC on every page when the store
+    holds simulated data.
 
     Example: tocta assess --region "West Africa" --years 2018-2020 --out report/
     """
