@@ -42,9 +42,17 @@ def assess(
 
     Example: tocta assess --region "West Africa" --years 2018-2020 --out report/
     """
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from tocta.report import fmt_number
+    from tocta.services.assess import DEFAULT_FLOWS
     from tocta.services.assess import assess as run_assessment
     from tocta.services.store import open_from_settings
 
@@ -60,12 +68,19 @@ def assess(
     period = parse_years(years)
     store = open_from_settings(settings_for(db))
     reader = clearance_for(clearance)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task("assessing…", total=None)
+    # steps: routes and market per flow, traffickers, writing, printing
+    steps = 2 * len(flows or DEFAULT_FLOWS) + 2 + ("pdf" in wanted)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task("assessing…", total=steps)
+
+        def step(message: str) -> None:
+            bar.update(task, description=message + "…", advance=1)
+
         result = run_assessment(store, reader, region, period, flows=flows or None,
                                 out=out_dir, draws=draws, seed=seed, formats=wanted,
-                                progress=lambda m: bar.update(task, description=m + "…"))
+                                progress=step)
     if as_json:
         print_json(result.to_dict())
         return
