@@ -8,6 +8,7 @@ import typer
 
 from tocta import __version__
 from tocta.cli import (
+    commands_assess,
     commands_data,
     commands_entities,
     commands_flows,
@@ -65,6 +66,7 @@ commands_market.register(app)
 commands_entities.register(app)
 commands_resolve.register(app)
 commands_network.register(app)
+commands_assess.register(app)
 
 
 def main() -> None:
