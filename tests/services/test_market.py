@@ -51,6 +51,7 @@ def fill(store: Store, tmp_path: Path) -> Store:
          "price_typical": str(p), "currency": "USD", "price_unit": u}
         for c, lvl, p, u in (("ESP", "retail", 60, "g"), ("ESP", "wholesale", 33000, "kg"),
                              ("PRT", "retail", 50, "10 g"), ("FRA", "retail", 70, "g"),
+                             ("ITA", "retail", 80, "g"),
                              ("FRA", "retail", 9, "Packet"))])],
         IngestOptions(record_type="PriceObservation", **opts))
     ingest_files(store, [write_csv(tmp_path / "seized.csv", [
@@ -68,6 +69,10 @@ def test_market_sized_with_sides_values_and_gaps(market_store: Store) -> None:
     assert set(sides) == {"demand", "seizure"}
     demand = sides["demand"]
     assert set(demand.by_country) >= {"ESP", "PRT", "ITA"}      # ITA imputed from its peers
+    # GRC: no survey and no retail price, so no evidence of a consumer market: left out, said
+    assert "GRC" not in demand.by_country
+    assert any(m.startswith("GRC:") and "no evidence of a consumer market" in m
+               for m in r.missing)
     # ESP: 2.5% x 47e6 x share 15-64 (~0.65) x ~28 g -> ~21 t pure
     assert 12_000 < float(np.median(demand.by_country["ESP"])) < 35_000
     assert any(m.startswith("ITA:") and "imputed" in m for m in r.missing)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tocta.access.clearance import Clearance
 from tocta.errors import ConfigError
+from tocta.services.entities import list_entities
 from tocta.services.simulate import ingest_world
 from tocta.simulate.run import simulate_world
 from tocta.simulate.scenario import load_scenario
@@ -38,6 +40,9 @@ def test_world_ingests_with_exactly_the_planted_bad_rows_quarantined(
                           "unknown_commodity"}, (entry["path"], errors)
     assert planted == quarantined > 0
     assert store.get_meta("data_kind") == "synthetic"
+    # the agencies' FtM entities come in as statements, each under its agency's source
+    people = list_entities(store, Clearance.full(), schemata=["Person"], limit=50)
+    assert (len(people) == 50) == actors
 
 
 def test_a_real_store_refuses_a_simulated_world(tmp_path: Path) -> None:

@@ -306,6 +306,14 @@ def size_market(store: Store, clearance: Clearance, *, commodity: str, region: s
     peers = {c: v for c in prev_world["country"].unique().to_list()
              if (row := _prevalence(prev_world, c, year)) is not None
              and (v := _fraction(row["value"], row["unit"]) or 0.0) > 0}
+    usable, issues_frame = _prices(reads, store, clearance, commodity, base)
+    consumer = _retail_evidence(usable, unsurveyed, year)
+    for c in unsurveyed:
+        if c not in consumer:
+            missing.append(f"{c}: no annual prevalence (15-64) within ±{PREVALENCE_WINDOW} "
+                           f"years of {year} and no retail price: no evidence of a consumer "
+                           "market, not sized")
+    unsurveyed = [c for c in unsurveyed if c in consumer]
     if spec and peers and unsurveyed:
         pops = reads.read(store, "Indicator", clearance, countries=unsurveyed)
         demand_inputs += _impute(unsurveyed, peers, countries, pops, year, missing)
@@ -344,7 +352,6 @@ def size_market(store: Store, clearance: Clearance, *, commodity: str, region: s
     volume = sizing.triangulate(sides, draws=draws, seed=seed + 4) if sides else None
     if volume is None:
         missing.append("volume: no side could be computed")
-    usable, issues_frame = _prices(reads, store, clearance, commodity, base)
     issues = tuple(f"{r['source_file']}:{r['source_row']}: price_unit: {r['value']!r} "
                    f"({r['issue']})" for r in issues_frame.head(20).iter_rows(named=True))
     upstream = (_upstream(spec, route_shares, countries, usable, year, notes)
@@ -403,6 +410,19 @@ def _impute(countries: Sequence[str], surveyed: dict[str, float], market: Sequen
         out.append(sizing.CountryDemand(c, value, value / IMPUTE_FACTOR, value * IMPUTE_FACTOR,
                                         None, population_total=pop, imputed=True))
     return out
+
+
+def _retail_evidence(prices: pl.DataFrame, countries: Sequence[str], year: int) -> set[str]:
+    """Countries with a retail price observed within the prevalence window: a retail market
+    exists there, so an unsurveyed one is imputed rather than left out (a transit country
+    with wholesale prices only is not assumed to consume like its surveyed neighbours)."""
+    if prices.is_empty() or not countries:
+        return set()
+    seen = prices.filter(pl.col("country").is_in(list(countries)),
+                         pl.col("market_level") == "retail",
+                         pl.col("year").is_between(year - PREVALENCE_WINDOW,
+                                                   year + PREVALENCE_WINDOW))
+    return set(seen["country"].unique().to_list())
 
 
 def _subregion(country: str) -> str | None:
