@@ -88,23 +88,33 @@ def test_headline_numbers_tie_report_json_and_analytics(
                         year=YEARS[1], draws=2000, seed=0, synthetic=True,
                         route_shares=flow.routes.paths)
     retail = next(v for v in again.to_dict()["values"] if v["price_level"] == "retail")
-    head = data["ranking"][0]
-    assert head["commodity"] == "cocaine_type" and head["price_level"] == "retail"
+    head = next(r for r in data["ranking"] if r["price_level"] == "retail")
+    assert head["commodity"] == "cocaine_type" and head["valued"].startswith("consumer market")
     for k in ("median", "low", "high"):
         assert head[k] == pytest.approx(retail[k], rel=1e-12)
+    # the flow leaving the region: its own row, at wholesale at destination, never summed
+    outbound = data["flows"][0]["sections"][4]["data"]["outbound"]
+    assert flow.outbound is not None and outbound["markets"]
+    row = next(r for r in data["ranking"] if r["price_level"] == "wholesale_destination")
+    assert row["valued"].startswith("flow crossing or leaving West Africa")
+    assert [row[k] for k in ("median", "low", "high")] == [
+        outbound["value"][k] for k in ("median", "low", "high")]
+    assert len(data["ranking"]) == 2
     assert again.volume is not None
     assert data["flows"][0]["market"]["volume"]["median"] == pytest.approx(
         again.volume.median, rel=1e-12)
     # the report shows exactly those numbers, formatted once
     html = (out / "report.html").read_text(encoding="utf-8")
     summary = html[html.index('id="summary"'):html.index('id="flow-cocaine_type"')]
-    shown = spans(summary)[:3]
-    assert [v for v, _ in shown] == [head["median"], head["low"], head["high"]]
-    assert [t for _, t in shown] == [fmt_number(head[k]) for k in ("median", "low", "high")]
+    shown = spans(summary)[:3 * len(data["ranking"])]
+    expected = [r[k] for r in data["ranking"] for k in ("median", "low", "high")]
+    assert [v for v, _ in shown] == expected
+    assert [t for _, t in shown] == [fmt_number(v) for v in expected]
     size = html[html.index('id="cocaine_type-size"'):html.index('id="cocaine_type-response"')]
     size_values = {v for v, _ in spans(size)}
     for v in data["flows"][0]["sections"][4]["data"]["values"]:
         assert {v["median"], v["low"], v["high"]} <= size_values
+    assert {outbound["value"][k] for k in ("median", "low", "high")} <= size_values
 
 
 def cli() -> typer.Typer:

@@ -35,7 +35,13 @@ from tocta.analytics.routes_paths import (
     likelihood,
     reported_pairs,
 )
-from tocta.analytics.routes_tables import edge_table, node_table, path_table, with_betweenness
+from tocta.analytics.routes_tables import (
+    edge_table,
+    node_table,
+    path_draws,
+    path_table,
+    with_betweenness,
+)
 from tocta.analytics.routes_trends import trend_table, yearly_shares
 from tocta.analytics.transport import TransportGraph, transport_graph
 
@@ -86,6 +92,9 @@ class RouteEstimate:
     notes: list[str] = field(default_factory=list)
     yearly: pl.DataFrame | None = None
     modes: pl.DataFrame | None = None
+    #: every candidate path's share in each bootstrap refit (``routes_tables.path_draws``);
+    #: kept whole by ``for_region`` (a share of a market's supply needs all its paths)
+    path_draws: pl.DataFrame | None = None
 
     def for_region(self, codes: set[str] | frozenset[str]) -> RouteEstimate:
         """The same estimate with edges, nodes and paths limited to those touching ``codes``.
@@ -102,7 +111,8 @@ class RouteEstimate:
             self.naive_edges.filter(touch), self.inputs, self.fit_info, self.method,
             [*self.notes, f"Limited to the {len(codes)} countries of the region; shares are "
                           "of the commodity's total flow."],
-            None if self.yearly is None else self.yearly.filter(touch), self.modes)
+            None if self.yearly is None else self.yearly.filter(touch), self.modes,
+            self.path_draws)
 
     def entry_points(self, codes: set[str] | frozenset[str]) -> pl.DataFrame:
         """Legs from outside ``codes`` into it, by share (where flows enter the region)."""
@@ -341,7 +351,8 @@ def _assemble(ct: ClassTable, graph: TransportGraph, paths: list[tuple[str, ...]
             "destination_is_end": base.noise.destination[0],
             "destination_is_downstream": base.noise.destination[1],
             "destination_misreported": base.noise.destination[2]}
-    return RouteEstimate(commodity, period, edges, nodes, path_df, naive, inputs, info)
+    return RouteEstimate(commodity, period, edges, nodes, path_df, naive, inputs, info,
+                         path_draws=path_draws(paths, [base, *boots]))
 
 
 def _carry(base: Fit, paths: list[tuple[str, ...]], lik: Likelihood,

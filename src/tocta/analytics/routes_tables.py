@@ -97,6 +97,19 @@ def path_table(paths: list[tuple[str, ...]], fits: list[Fit], commodity: str, pe
     return df.filter(pl.col("share") >= 1e-4).sort("share", descending=True)
 
 
+def path_draws(paths: list[tuple[str, ...]], fits: list[Fit]) -> pl.DataFrame:
+    """Each path's share of all flow in every bootstrap refit (``fits[1:]``), so that a
+    ratio of path sums (the share of a market's supply that passes a region, say) gets its
+    interval from the refits instead of from per-path bounds, which ignore that the paths'
+    shares move together."""
+    flows = np.vstack([f.flow / max(float(f.flow.sum()), 1e-300) for f in fits])
+    refits = flows[1:] if len(flows) > 1 else flows
+    return pl.DataFrame({"path": [list(p) for p in paths], "share": flows[0],
+                         "draws": [refits[:, i].tolist() for i in range(len(paths))]},
+                        schema={"path": pl.List(pl.Utf8), "share": pl.Float64,
+                                "draws": pl.List(pl.Float64)})
+
+
 def with_betweenness(nodes: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
     """Add each country's betweenness on the estimated flow graph (igraph).
 

@@ -35,12 +35,24 @@ def num(value: float | None, kind: str = "money") -> str:
     return f'<span class="num" data-value="{html.escape(raw)}">{html.escape(text)}</span>'
 
 
+#: price levels in words (the report's glossary of market levels)
+LEVELS = {"retail": "retail", "wholesale_destination": "wholesale at destination",
+          "wholesale_transit": "wholesale in transit", "wholesale_origin": "wholesale at origin",
+          "export": "export (border of producing country)", "farm_gate": "farm-gate"}
+
+
+def level_words(level: str | None) -> str:
+    """A price level as an analyst reads it (``wholesale_destination`` -> words)."""
+    return LEVELS.get(str(level), str(level).replace("_", " "))
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("tocta.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined)
     env.filters["money"] = fmt_number
     env.filters["tonnes"] = fmt_tonnes
+    env.filters["level"] = level_words
     env.filters["pct"] = lambda v: "n/a" if v is None else f"{100 * float(v):.0f}%"
     env.globals["num"] = lambda v, kind="money": Markup(num(v, kind))
     return env

@@ -21,8 +21,9 @@ import polars as pl
 from tocta.access.clearance import Clearance
 from tocta.analytics.routes import RouteEstimate
 from tocta.errors import TocError, UsageError
-from tocta.reference.commodities import resolve_commodity
+from tocta.reference.commodities import get_commodity, resolve_commodity
 from tocta.services.market import TLP_ORDER, MarketResult, market_countries, size_market
+from tocta.services.outbound import OutboundFlow, size_outbound
 from tocta.services.routes import is_synthetic, route_flows
 from tocta.services.traffickers import (
     TraffickerParams,
@@ -58,6 +59,7 @@ class FlowAssessment:
     routes: RouteEstimate | None
     market: MarketResult | None
     gaps: tuple[str, ...] = ()
+    outbound: OutboundFlow | None = None
 
     def headline(self) -> dict[str, Any] | None:
         """The flow's annual value at the report's convention, or None when not sized."""
@@ -91,18 +93,31 @@ class Assessment:
         """The strictest TLP of everything the report used."""
         levels = [f.market.tlp for f in self.flows if f.market]
         levels += [f.routes.inputs.tlp for f in self.flows if f.routes]
+        levels += [f.outbound.tlp for f in self.flows if f.outbound]
         if self.traffickers is not None:
             levels.append(self.traffickers.tlp)
         return max(levels or ["CLEAR"], key=lambda t: TLP_ORDER.index(t) if t in TLP_ORDER
                    else len(TLP_ORDER))
 
     def ranking(self) -> list[dict[str, Any]]:
-        """Flows by headline value, largest first; each with its own price level."""
+        """Flows by headline value, largest first; each with its own price level.
+
+        A flow may give two rows: the region's own consumer market (retail where known) and
+        the flow crossing or leaving the region towards markets elsewhere (wholesale at
+        destination). They are different quantities at different levels: never summed.
+        """
         rows = []
         for f in self.flows:
             h = f.headline()
+            label = get_commodity(f.commodity).label or f.commodity
             if h is not None:
-                rows.append({"commodity": f.commodity, **h})
+                rows.append({"commodity": f.commodity, "label": label,
+                             "valued": f"consumer market of {self.region}", **h})
+            o = f.outbound.headline() if f.outbound else None
+            if o is not None:
+                rows.append({"commodity": f.commodity, "label": label,
+                             "valued": f"flow crossing or leaving {self.region} to markets "
+                             "elsewhere", **o})
         return sorted(rows, key=lambda r: -r["median"])
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,6 +139,8 @@ class Assessment:
         for f in self.flows:
             if f.market:
                 lines.append(f.market.explain())
+            if f.outbound:
+                lines.append(f.outbound.explain())
             if f.routes:
                 lines.append(f.routes.explain())
         return "\n\n".join(lines)
@@ -203,17 +220,21 @@ def _flow_dict(f: FlowAssessment, traffickers: TraffickerResult | None) -> dict[
             "values": [{k: v[k] for k in ("price_level", "currency", "median", "low", "high",
                                           "interval", "unit", "method")}
                        for v in m["values"]] if m else [],
-            "routes": m["routes"][:10] if m else []}, no_market),
+            "routes": m["routes"][:10] if m else [],
+            "outbound": f.outbound.to_dict() if f.outbound else None}, no_market),
         _section("response", QUESTIONS[5][1], _response(m, routes), []),
     ]
     changes = [t for t in (m["trends"] if m else []) if t["significant"]]
-    return {"commodity": f.commodity, "headline": f.headline(), "changes": changes,
+    return {"commodity": f.commodity, "label": get_commodity(f.commodity).label or f.commodity,
+            "headline": f.headline(), "changes": changes,
             "tlp": m["tlp"] if m else (r.inputs.tlp if r else None),
             "grade": m["grade"] if m else None,
             "sources": sorted(set(m["sources"] if m else []) | set(routes.get("sources", []))),
             "sections": sections, "gaps": list(f.gaps),
             "market": m, "methods": {"market": f.market.explain() if f.market else None,
-                                     "routes": r.explain() if r else None}}
+                                     "routes": r.explain() if r else None,
+                                     "outbound": f.outbound.explain() if f.outbound
+                                     else None}}
 
 
 def _response(m: dict[str, Any] | None, routes: dict[str, Any]) -> dict[str, Any]:
@@ -259,9 +280,11 @@ def assess(store: Store, clearance: Clearance, region: str, years: tuple[int, in
         step(f"{cid}: routes")
         gaps: list[str] = []
         routes: RouteEstimate | None
+        whole: RouteEstimate | None = None
         try:
-            routes = route_flows(store, clearance, commodity=cid, region=region, years=years,
-                                 replicates=replicates, seed=seed)
+            whole = route_flows(store, clearance, commodity=cid, years=years,
+                                replicates=replicates, seed=seed)
+            routes = whole.for_region(frozenset(market_countries(region)))
         except UsageError as exc:
             routes = None
             gaps.append(f"routes: {exc}")
@@ -277,12 +300,18 @@ def assess(store: Store, clearance: Clearance, region: str, years: tuple[int, in
         if market is not None and market.volume is None and not market.values:
             gaps += [f"market: {g}" for g in market.missing[:5]]
             market = None
+        outbound = None
+        if whole is not None:
+            step(f"{cid}: flow leaving the region")
+            outbound = size_outbound(store, clearance, whole, region=region, year=years[1],
+                                     draws=draws, seed=seed, synthetic=synthetic,
+                                     progress=step)
         if routes is None and market is None:
             skipped.append(f"{cid}: " + "; ".join(gaps[:2])
                            + (f" (+{len(gaps) - 2} more gaps)" if len(gaps) > 2 else ""))
             continue
         done.append(FlowAssessment(routes.commodity if routes else cid, routes, market,
-                                   tuple(gaps)))
+                                   tuple(gaps), outbound))
     step("traffickers")
     traffickers: TraffickerResult | None = None
     try:

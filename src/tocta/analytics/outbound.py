@@ -1,0 +1,98 @@
+"""The flow that leaves or crosses a region towards markets elsewhere, as shares of those markets.
+
+A transit region (West Africa for cocaine, say) has a small consumer market of its own but
+sees a large flow pass. UNODC values such a flow at the wholesale price of the destination
+markets it supplies (the West Africa TOCTA, 2013: "about 18 tons ... worth US$1.25 billion
+at wholesale in Europe"). Seizures in the region cannot size it (they measure enforcement);
+the destination markets can be sized from their own demand, supply and seizure sides, and the
+estimated routes say what share of each market's supply came through the region.
+
+This module computes those shares from the route model's paths: for every destination market
+(a group of destination countries), the share of the flow into the market carried by paths
+that cross or leave the region, in the point estimate and in every bootstrap refit — the refits
+give the interval, because path shares move together and per-path bounds would not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+#: a destination market must receive at least this share of the region's outbound flow
+MIN_MARKET_SHARE = 0.02
+#: at most this many destination markets are sized (largest first)
+MAX_MARKETS = 6
+
+METHOD = ("destination markets sized from their own sides × the share of each market's "
+          "supply on estimated routes that crosses or leaves the region (route-model refits "
+          "give the share's interval)")
+
+
+@dataclass(frozen=True)
+class OutboundShare:
+    """One destination market and the share of its supply that passes the region."""
+
+    market: str
+    destinations: tuple[str, ...]
+    share: float                    # point estimate: region-borne flow ÷ all flow into market
+    draws: np.ndarray               # the same ratio in each route-model refit
+    of_outbound: float              # this market's part of all the region's outbound flow
+
+    def sample(self, n: int, seed: int) -> np.ndarray:
+        """``n`` draws of the share, resampled from the refits (the point value if none)."""
+        pool = self.draws if self.draws.size else np.array([self.share])
+        return np.random.default_rng(seed).choice(pool, size=n, replace=True)
+
+
+def crosses(path: list[str], region: Collection[str]) -> bool:
+    """Whether ``path`` passes through or starts in ``region`` and ends outside it."""
+    return path[-1] not in region and any(c in region for c in path[:-1])
+
+
+def outbound_shares(path_draws: pl.DataFrame, region: Collection[str],
+                    market_of: Callable[[str], str | None]) -> list[OutboundShare]:
+    """Destination markets of the region's outbound flow, largest first.
+
+    Args:
+        path_draws: ``path`` (list of ISO3), ``share`` (point), ``draws`` (share per refit),
+            as ``RouteEstimate.path_draws``.
+        region: the region's ISO3 codes.
+        market_of: a destination country's market name (its sub-region, say); None drops it.
+    """
+    if path_draws.is_empty():
+        return []
+    region = set(region)
+    rows = path_draws.with_columns(
+        via=pl.col("path").map_elements(lambda p: crosses(list(p), region),
+                                        return_dtype=pl.Boolean),
+        market=pl.col("path").list.last().map_elements(market_of, return_dtype=pl.Utf8))
+    rows = rows.filter(pl.col("market").is_not_null())
+    outbound_total = float(rows.filter(pl.col("via"))["share"].sum())
+    if outbound_total <= 0:
+        return []
+    out = []
+    for (market,), group in rows.group_by("market"):
+        via = group.filter(pl.col("via"))
+        if via.is_empty():
+            continue
+        part = float(via["share"].sum()) / outbound_total
+        if part < MIN_MARKET_SHARE:
+            continue
+        total = float(group["share"].sum())
+        draws = _ratio_draws(via["draws"].to_list(), group["draws"].to_list())
+        out.append(OutboundShare(str(market), tuple(sorted(set(
+            via["path"].list.last().to_list()))), float(via["share"].sum()) / total, draws,
+            part))
+    return sorted(out, key=lambda s: -s.of_outbound)[:MAX_MARKETS]
+
+
+def _ratio_draws(via: list[list[float]], every: list[list[float]]) -> np.ndarray:
+    if not via or not via[0]:
+        return np.array([])
+    num = np.asarray(via, dtype=float).sum(axis=0)
+    den = np.asarray(every, dtype=float).sum(axis=0)
+    ok = den > 0
+    return num[ok] / den[ok]
