@@ -155,10 +155,15 @@ def demo(
                                  "and its summary."),
     as_json: bool = JSON,
 ) -> None:
-    """Ingest the bundled real public data (UNODC, CITES, World Bank, BLS) and summarise it.
+    """Build two threat assessments, one from real public data and one from a simulated world.
 
-    Creates OUT/tocta-real.db (real data only; simulated data never shares a store) and
-    OUT/summary.json. Running it again adds nothing (ingest is idempotent).
+    Real: ingests the bundled UNODC, CITES, World Bank and BLS tables into OUT/tocta-real.db,
+    sizes markets and writes OUT/real-report/report.html (Western and Central Europe,
+    2017-2021). Synthetic: simulates the West Africa cocaine and Mediterranean smuggling
+    scenarios into OUT/synthetic/tocta-synthetic.db and writes
+    OUT/synthetic-report/report.html (West Africa, 2018-2021), SYNTHETIC on every page. The
+    two never share a store. A PDF of each is printed when Chromium is installed. Running it
+    again adds nothing to the stores (ingest is idempotent) and rewrites the reports.
     """
     from tocta.services.demo import run_demo
 
@@ -171,8 +176,12 @@ def demo(
                       f"{c.inserted:>7,} new + {c.already_present:>7,} present + "
                       f"{c.quarantined:>5,} quarantined", highlight=False)
 
+    def step(message: str) -> None:
+        if not as_json:
+            out.print(f"[dim]… {message}[/dim]", highlight=False)
+
     with progress_bar(not as_json) as progress:
-        summary = run_demo(out_dir, settings.user, progress, on_result)
+        summary = run_demo(out_dir, settings.user, progress, on_result, step=step)
     if as_json:
         print_json(summary)
         return
@@ -206,7 +215,15 @@ def demo(
     out.print(f"markets: {out_dir / 'markets.json'} (every input, default and missing input)")
     out.print(f"store: {out_dir / 'tocta-real.db'} (real data, TLP:{h['tlp']}); "
               f"summary: {out_dir / 'summary.json'}")
-    out.print("next: tocta store info --db " + str(out_dir / "tocta-real.db"))
+    for name, rep in summary.get("reports", {}).items():
+        files = rep["files"]
+        label = "SYNTHETIC (simulated world)" if rep["synthetic"] else "real public data"
+        out.print(f"[bold]{name} report[/bold] — {rep['region']} {rep['years'][0]}-"
+                  f"{rep['years'][1]}, {label}, TLP:{rep['tlp']}: {files['report']}"
+                  + (f" and {files['pdf']}" if "pdf" in files else ""), highlight=False)
+    if summary.get("pdf"):
+        out.print(summary["pdf"])
+    out.print("next: open the reports in a browser; tocta assess --help to build your own")
 
 
 def register(app: typer.Typer) -> None:

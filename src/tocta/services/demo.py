@@ -1,9 +1,12 @@
-"""The demo: ingest the bundled real public data into a fresh store and say what it holds.
+"""The demo: two threat assessments from two separate stores, real and synthetic.
 
-Every dataset is real (UNODC World Drug Report 2024 tables, CITES trade extract, World Bank WGI
-and population, US CPI). The store is marked as holding real data; simulated data never goes
-into it. Until the threat-assessment report lands, the demo ends with a summary of what the
-store holds, computed through the read API (DuckDB reading the store in place).
+(b) Real: the bundled public data (UNODC World Drug Report 2024 tables, CITES trade extract,
+World Bank WGI and population, US CPI) is ingested into ``tocta-real.db``, summarised through
+the read API, its markets sized, and assessed (``real-report/``); the report says which
+sections public data cannot fill. (a) Synthetic: the shipped West Africa cocaine scenario and
+the Mediterranean migrant-smuggling scenario are simulated (fixed seed) into
+``synthetic/tocta-synthetic.db`` and assessed for West Africa (``synthetic-report/``), with
+SYNTHETIC on every page. The two never share a store or a report.
 """
 
 from __future__ import annotations
@@ -152,19 +155,90 @@ def size_demo_markets(store: Store, out: Path) -> list[dict[str, Any]]:
     return results
 
 
+#: the real-data assessment: a consumer region the bundled UNODC tables cover well
+REAL_REGION = "Western and Central Europe"
+REAL_YEARS = (2017, 2021)
+#: the synthetic assessment: worlds (scenario, seed, scale) and what is assessed
+SYNTHETIC_WORLDS = (("west-africa-cocaine", 7, 0.3), ("people-smuggling-mediterranean", 7, 0.3))
+SYNTHETIC_REGION = "West Africa"
+SYNTHETIC_YEARS = (2018, 2021)
+SYNTHETIC_FLOWS = ("cocaine", "smuggled_migrants")
+
+
+def _formats() -> tuple[str, ...]:
+    from tocta.report.pdf import find_browser
+
+    return ("html", "pdf") if find_browser() else ("html",)
+
+
+def build_synthetic_store(folder: Path, step: Callable[[str], None]) -> Store:
+    """Simulate the demo's worlds into ``folder`` and ingest them (reused when present)."""
+    from tocta.services.simulate import ingest_world
+    from tocta.simulate.run import simulate_world
+    from tocta.simulate.scenario import load_scenario
+
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "tocta-synthetic.db"
+    done = folder / ".complete"
+    if db.exists() and done.exists():
+        return open_store(str(db))
+    db.unlink(missing_ok=True)
+    store = open_store(str(db))
+    for scenario, seed, scale in SYNTHETIC_WORLDS:
+        world = folder / f"{scenario}-{seed}"
+        if world.exists():
+            import shutil
+
+            shutil.rmtree(world)
+        step(f"simulating {scenario} (seed {seed})")
+        simulate_world(load_scenario(scenario), seed, world, scale=scale)
+        step(f"ingesting {scenario}")
+        ingest_world(store, world)
+    done.write_text("simulated and ingested\n")
+    return store
+
+
 def run_demo(out: Path, user: str, progress: Progress | None = None,
              on_result: Callable[[Dataset, IngestResult], None] | None = None,
+             reports: bool = True, step: Callable[[str], None] | None = None,
              ) -> dict[str, Any]:
-    """Build (or update) the demo store under ``out`` and write its summary."""
+    """Build (or update) the demo stores under ``out``, write the summary and both reports.
+
+    ``reports=False`` stops after the real store's summary and markets.
+    """
+    from tocta.services.assess import assess
+
+    say = step or (lambda _m: None)
     out.mkdir(parents=True, exist_ok=True)
     store = open_store(str(out / "tocta-real.db"))
     results = ingest_bundled(store, user, progress, on_result)
-    summary = {
+    summary: dict[str, Any] = {
         "store": store_summary(store),
         "runs": [r.as_dict() for r in results],
         "highlights": highlights(store),
         "markets": size_demo_markets(store, out),
     }
+    if reports:
+        formats = _formats()
+        say(f"real-data assessment: {REAL_REGION} {REAL_YEARS[0]}-{REAL_YEARS[1]}")
+        real = assess(store, Clearance.public(), REAL_REGION, REAL_YEARS,
+                      out=out / "real-report", progress=say, formats=formats)
+        syn_store = build_synthetic_store(out / "synthetic", say)
+        say(f"synthetic assessment: {SYNTHETIC_REGION} "
+            f"{SYNTHETIC_YEARS[0]}-{SYNTHETIC_YEARS[1]}")
+        syn = assess(syn_store, Clearance.full(), SYNTHETIC_REGION, SYNTHETIC_YEARS,
+                     flows=SYNTHETIC_FLOWS, out=out / "synthetic-report", progress=say,
+                     work=out / "synthetic" / "resolve", formats=formats)
+        syn_store.dispose()
+        summary["reports"] = {
+            name: {"region": a.region, "years": list(a.years), "tlp": a.tlp,
+                   "synthetic": a.synthetic, "ranking": a.ranking(),
+                   "skipped": list(a.skipped),
+                   "files": {k: str(v) for k, v in a.written.items()}}
+            for name, a in (("real", real), ("synthetic", syn))}
+        if "pdf" not in formats:
+            summary["pdf"] = ("no PDF: headless Chromium was not found (apt-get install "
+                              "chromium), or print report.html from a browser")
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     store.dispose()
     return summary
