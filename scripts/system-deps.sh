@@ -46,6 +46,16 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+if ! command -v pdftoppm >/dev/null 2>&1; then
+  if is_root_apt; then
+    echo "installing system packages: poppler-utils (tests read the printed PDF pages)" >&2
+    apt_install poppler-utils || echo "could not install poppler-utils; PDF page tests fail in CI" >&2
+  else
+    echo "optional: pdftoppm is missing; the PDF page tests need it" >&2
+    echo "install it with: sudo apt-get install poppler-utils" >&2
+  fi
+fi
+
 if ! command -v java >/dev/null 2>&1; then
   if is_root_apt; then
     echo "installing system packages: default-jre-headless (Spark engine for routes)" >&2

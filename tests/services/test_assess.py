@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -23,6 +25,7 @@ from tocta.simulate.scenario import load_scenario
 from tocta.store.engine import Store, open_store
 
 SEED = 3
+IN_CI = os.environ.get("CI", "").lower() == "true"
 REGION = "West Africa"
 YEARS = (2018, 2020)
 FULL = Clearance(unrestricted=True)
@@ -148,14 +151,45 @@ def test_cli_formats_are_checked_before_any_work(tmp_path: Path,
     assert "apt-get install chromium" in str(res.exception) and not (tmp_path / "x.db").exists()
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
-def test_pdf_is_the_same_page_printed(assessed: tuple[Assessment, Path]) -> None:
+def need(tool: str) -> None:
+    """Skip without a system tool, except under CI, where its absence is a failure."""
+    if shutil.which(tool) is None:
+        reason = f"{tool} is missing: run `sh scripts/system-deps.sh` as root"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def pgm_ink(path: Path) -> float:
+    """Share of non-white pixels of a binary PGM page (pdftoppm -gray)."""
+    raw = path.read_bytes()
+    fields = raw.split(maxsplit=4)              # P5, width, height, maxval, pixels
+    width, height = int(fields[1]), int(fields[2])
+    pixels = np.frombuffer(fields[4][-width * height:], dtype=np.uint8)
+    return float((pixels < 240).mean())
+
+
+def test_pdf_pages_carry_the_six_questions_and_are_not_blank(
+        assessed: tuple[Assessment, Path], tmp_path: Path) -> None:
+    need("chromium")
+    need("pdftoppm")
     from tocta.report.pdf import print_pdf
 
-    _, out = assessed
+    result, out = assessed
     pdf = print_pdf(out / "report.html", out / "report.pdf")
-    body = pdf.read_bytes()
-    assert body.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", body)) >= 3
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    flat = " ".join(text.split())
+    for _, heading in QUESTIONS:
+        assert flat.count(heading) == len(result.flows), heading
+    assert flat.count("SYNTHETIC DATA") >= 2
+    subprocess.run(["pdftoppm", "-gray", "-r", "20", str(pdf), str(tmp_path / "page")],
+                   check=True)
+    pages = sorted(tmp_path.glob("page-*.pgm"))
+    assert len(pages) >= 3
+    ink = [pgm_ink(p) for p in pages]
+    assert min(ink) > 0.01, ink                 # every page carries something
 
 
 def test_traffickers_section_names_only_what_the_standard_allows(
@@ -217,3 +251,65 @@ def test_a_reader_below_the_data_gets_gaps_not_numbers(world_store: Store,
     assert spans(html) == []                                  # no number shown at all
     assert "No flow could be valued" in html and "TLP:CLEAR" in html
     assert json.loads((tmp_path / "assessment.json").read_text())["ranking"] == []
+
+
+#: what the page itself drew, counted in the browser
+DRAWN = """() => ({
+  sections: [...document.querySelectorAll("h3[id]")].map((h) => h.id),
+  outlines: document.querySelectorAll("path.choroplethlocation").length,
+  lines: [...document.querySelectorAll(".scatterlayer path.js-line")]
+    .filter((p) => (p.getAttribute("d") || "").length > 10).length,
+  sankey: document.querySelectorAll(".sankey-link").length,
+  banners: [...document.querySelectorAll(".banner")].map((b) => b.textContent),
+})"""
+
+
+def test_report_in_a_real_browser_offline_with_screenshots(
+        assessed: tuple[Assessment, Path], tmp_path: Path) -> None:
+    """Playwright drives Debian's Chromium: every request that is not a local file is
+    aborted and recorded; each flow's six sections are in the page; the maps draw country
+    outlines and flow lines; screenshots are saved (``TOCTA_SCREENSHOTS`` keeps them)."""
+    need("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: pip install -e '.[dev]'")
+    result, out = assessed
+    shots = Path(os.environ.get("TOCTA_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    external: list[str] = []
+    errors: list[str] = []
+
+    def route(r: object) -> None:
+        request = r.request  # type: ignore[attr-defined]
+        if request.url.startswith(("file:", "data:", "blob:")):
+            r.continue_()  # type: ignore[attr-defined]
+        else:
+            external.append(request.url)
+            r.abort()  # type: ignore[attr-defined]
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"),
+                                     args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.route("**/*", route)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((out / "report.html").resolve().as_uri())
+        page.wait_for_function("() => document.querySelectorAll("
+                               "'path.choroplethlocation').length > 100", timeout=60_000)
+        drawn = page.evaluate(DRAWN)
+        page.screenshot(path=str(shots / "report-top.png"))
+        for f in result.flows:
+            page.locator(f"#{f.commodity}-conduct").scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / f"report-{f.commodity}-routes.png"))
+        page.screenshot(path=str(shots / "report-full.png"), full_page=True)
+        browser.close()
+    print(f"screenshots: {shots}")
+    assert external == [] and errors == []
+    for f in result.flows:
+        assert [s for s in drawn["sections"] if s.startswith(f"{f.commodity}-")] == [
+            f"{f.commodity}-{key}" for key, _ in QUESTIONS]
+    assert drawn["outlines"] > 100 and drawn["lines"] > 5 and drawn["sankey"] > 3
+    assert drawn["banners"] and all("SYNTHETIC DATA" in b for b in drawn["banners"])
+    for name in ("report-top.png", "report-full.png"):
+        assert (shots / name).stat().st_size > 20_000, name

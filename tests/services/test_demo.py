@@ -39,7 +39,27 @@ def test_demo_ingests_real_data_and_is_idempotent(tmp_path: Path) -> None:
     written = json.loads((tmp_path / "summary.json").read_text())
     assert len(json.loads((tmp_path / "markets.json").read_text())) == len(markets)
     assert written["store"]["record_types"]["TradeRecord"]["records"] == 1307
-    again = run_demo(tmp_path, "test")
+    # two reports from two separate stores: real (no SYNTHETIC anywhere) and synthetic
+    reports = summary["reports"]
+    real, syn = reports["real"], reports["synthetic"]
+    assert real["synthetic"] is False and syn["synthetic"] is True
+    assert real["files"]["report"] != syn["files"]["report"]
+    real_html = Path(real["files"]["report"]).read_text(encoding="utf-8")
+    syn_html = Path(syn["files"]["report"]).read_text(encoding="utf-8")
+    assert "SYNTHETIC" not in real_html and real["tlp"] == "CLEAR"
+    assert syn_html.count('class="banner synthetic"') == 1 and "SYNTHETIC DATA" in syn_html
+    assert {r["commodity"] for r in real["ranking"]} >= {"cocaine_type", "heroin"}
+    # public data cannot fill every section, and the real report says so plainly
+    assert "No data answered this question" in real_html
+    syn_data = json.loads(Path(syn["files"]["json"]).read_text(encoding="utf-8"))
+    assert {f["commodity"] for f in syn_data["flows"]} == {"cocaine_type", "smuggled_migrants"}
+    assert (tmp_path / "synthetic" / "tocta-synthetic.db").exists()
+    from tocta.store.engine import open_store
+
+    syn_store = open_store(str(tmp_path / "synthetic" / "tocta-synthetic.db"))
+    assert syn_store.get_meta("data_kind") == "synthetic"
+    syn_store.dispose()
+    again = run_demo(tmp_path, "test", reports=False)
     assert all(r["inserted"] == 0 for r in again["runs"])
     assert sum(r["already_present"] for r in again["runs"]) == sum(
         r["inserted"] for r in summary["runs"])
