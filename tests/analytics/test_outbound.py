@@ -45,8 +45,12 @@ def test_shares_per_market_and_their_interval_come_from_the_refits() -> None:
     assert north.share == pytest.approx(0.5)
     assert south.of_outbound == pytest.approx(0.4 / 0.6)
     assert north.of_outbound == pytest.approx(0.2 / 0.6)
-    s = south.sample(1000, 0)
+    s = south.sample(1000, 0, model_error=0.0)
     assert set(np.round(s, 6)) <= {0.6, 0.8, 1.0}
+    wide = north.sample(4000, 0)                          # + the route model's error
+    assert wide.min() > 0 and wide.max() < 1
+    assert np.median(wide) == pytest.approx(0.5, abs=0.03)
+    assert np.percentile(wide, 95) - np.percentile(wide, 5) > 0.3
 
 
 def test_no_path_leaves_the_region_gives_nothing() -> None:

@@ -74,6 +74,27 @@ def test_gap_filling_order_and_widened_ranges() -> None:
     assert chain_level("wholesale", "producer") == "wholesale_origin"
 
 
+def test_a_transit_and_a_destination_wholesale_price_under_one_label_are_told_apart() -> None:
+    # GBR reports plain "wholesale" prices of two levels over the years: ~13k (transit
+    # consignments) and ~45k (its own wholesale market); ESP reports one level only
+    rows = [("GBR", 2019, 44_000.0), ("GBR", 2020, 12_500.0), ("GBR", 2021, 13_000.0),
+            ("GBR", 2022, 47_000.0), ("ESP", 2020, 30_000.0), ("ESP", 2021, 36_000.0)]
+    frame = pl.DataFrame({
+        "country": [r[0] for r in rows], "year": [r[1] for r in rows],
+        "commodity": ["cocaine_hcl"] * len(rows), "market_level": ["wholesale"] * len(rows),
+        "price_per_canonical": [r[2] for r in rows], "price_unit": ["kg"] * len(rows),
+        "source_file": ["p.csv"] * len(rows), "source_row": list(range(2, 2 + len(rows)))})
+    usable, _ = constant_prices(frame, 2021)
+    levels = ["wholesale", "wholesale_destination", "wholesale_transit"]
+    dest = price_at(usable, "GBR", "wholesale_destination", 2021, levels=levels)
+    transit = price_at(usable, "GBR", "wholesale_transit", 2021, levels=levels)
+    assert dest is not None and transit is not None
+    assert dest.price > 40_000 and dest.fill.startswith("nearest_year")   # 2021 was transit
+    assert transit.price == pytest.approx(13_000.0) and transit.fill == "observed"
+    esp = price_at(usable, "ESP", "wholesale_destination", 2021, levels=levels)
+    assert esp is not None and esp.price == pytest.approx(36_000.0)      # one level: kept
+
+
 def test_trend_test_finds_a_steady_rise_and_not_noise() -> None:
     up = trend("price", "ESP", "retail", range(2015, 2022), [100 * 1.1**i for i in range(7)])
     assert up.significant and up.trend_pct_per_year == pytest.approx(10.0, rel=0.01)

@@ -21,14 +21,16 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from tocta.analytics.routes import MODEL_ERROR
+
 #: a destination market must receive at least this share of the region's outbound flow
 MIN_MARKET_SHARE = 0.02
 #: at most this many destination markets are sized (largest first)
 MAX_MARKETS = 6
 
 METHOD = ("destination markets sized from their own sides × the share of each market's "
-          "supply on estimated routes that crosses or leaves the region (route-model refits "
-          "give the share's interval)")
+          "supply on estimated routes that crosses or leaves the region (the share's interval: "
+          "route-model refits and its structural error)")
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,19 @@ class OutboundShare:
     draws: np.ndarray               # the same ratio in each route-model refit
     of_outbound: float              # this market's part of all the region's outbound flow
 
-    def sample(self, n: int, seed: int) -> np.ndarray:
-        """``n`` draws of the share, resampled from the refits (the point value if none)."""
+    def sample(self, n: int, seed: int, model_error: float = MODEL_ERROR) -> np.ndarray:
+        """``n`` draws of the share: resampled from the refits (the point value if none),
+        then the route model's structural error added on the log-odds scale (the same
+        log-scale sd that widens every path and edge share, ``routes.MODEL_ERROR``; on the
+        log-odds the share stays between 0 and 1)."""
+        rng = np.random.default_rng(seed)
         pool = self.draws if self.draws.size else np.array([self.share])
-        return np.random.default_rng(seed).choice(pool, size=n, replace=True)
+        f = rng.choice(pool, size=n, replace=True)
+        if model_error <= 0:
+            return f
+        f = np.clip(f, 1e-6, 1 - 1e-6)
+        logit = np.log(f / (1 - f)) + rng.normal(0.0, model_error, n)
+        return 1.0 / (1.0 + np.exp(-logit))
 
 
 def crosses(path: list[str], region: Collection[str]) -> bool:

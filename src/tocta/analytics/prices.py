@@ -129,6 +129,39 @@ def _summary(rows: pl.DataFrame) -> tuple[float, float, float, int]:
     return price, min(low, price), max(high, price), rows.height
 
 
+#: plain "wholesale" prices of one country-year further apart than this are two market levels
+LEVEL_SPLIT = 2.0
+
+
+def _one_level(rows: pl.DataFrame, level: str) -> pl.DataFrame:
+    """Of a country's plain ``wholesale`` prices (around one year), those of ``level``.
+
+    A country that is both a transit and a destination market can report two wholesale
+    prices under one label (UNODC tables do): the bulk price of consignments in transit and
+    the price of its own wholesale market, which is higher (prices rise along the chain).
+    When the plain wholesale prices of the years around split into two groups more than
+    ``LEVEL_SPLIT`` apart (at the widest gap of their sorted logs), the upper group is read as
+    ``wholesale_destination`` and the lower as ``wholesale_transit``; prices from the same
+    level and neighbouring years differ by that much rarely (log sd 0.35 would need two
+    standard deviations); a single price cannot be split, so one year alone is kept whole.
+    """
+    if rows.height < 2 or level not in ("wholesale_destination", "wholesale_transit") \
+            or "market_level" not in rows.columns:
+        return rows
+    plain = rows.filter(pl.col("market_level") == "wholesale")
+    if plain.height < 2:
+        return rows
+    logs = np.sort(np.log(plain["price"].to_numpy()))
+    gaps = np.diff(logs)
+    i = int(np.argmax(gaps))
+    if gaps[i] < np.log(LEVEL_SPLIT):
+        return rows
+    cut = float(np.exp((logs[i] + logs[i + 1]) / 2))
+    upper = level == "wholesale_destination"
+    keep = (pl.col("price") >= cut) if upper else (pl.col("price") < cut)
+    return rows.filter((pl.col("market_level") != "wholesale") | keep)
+
+
 def _subregion(country: str) -> str | None:
     try:
         return get_country(country).subregion_name
@@ -150,7 +183,8 @@ def price_at(usable: pl.DataFrame, country: str, level: str, year: int, *,
     if rows.is_empty():
         return None
     base = int(rows["price_year"][0])
-    own = rows.filter(pl.col("country") == country)
+    own = _one_level(rows.filter(pl.col("country") == country,
+                                 (pl.col("year") - year).abs() <= YEAR_WINDOW), level)
     for dy in sorted(range(-YEAR_WINDOW, YEAR_WINDOW + 1), key=lambda d: (abs(d), d)):
         got = own.filter(pl.col("year") == year + dy)
         if got.height:
