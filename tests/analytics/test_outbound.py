@@ -56,3 +56,30 @@ def test_shares_per_market_and_their_interval_come_from_the_refits() -> None:
 def test_no_path_leaves_the_region_gives_nothing() -> None:
     df = paths([("COL>ESP", 1.0, [1.0])])
     assert outbound_shares(df, {"GNB"}, MARKET.get) == []
+
+
+def test_shares_of_the_whole_flow_for_a_supply_side_total() -> None:
+    df = paths([
+        ("SYR>TUR>GRC>DEU", 0.40, [0.30, 0.40, 0.50]),
+        ("NGA>NER>LBY>ITA", 0.30, [0.40, 0.30, 0.20]),
+        ("GIN>MLI>DZA>MAR>ESP", 0.02, [0.02, 0.02, 0.02]),
+        ("AFG>IRN>TUR>GRC", 0.28, [0.28, 0.28, 0.28]),
+    ])
+    market = {"DEU": "Western Europe", "ITA": "Southern Europe", "ESP": "Southern Europe",
+              "GRC": "Southern Europe"}.get
+    region = {"NGA", "NER", "GIN", "MLI"}
+    default = outbound_shares(df, region, market)
+    assert [s.share for s in default] == [pytest.approx(0.32 / 0.60)]   # of the market
+    got = outbound_shares(df, region, market, of_all=True)
+    assert len(got) == 1 and got[0].market == "Southern Europe"
+    assert got[0].share == pytest.approx(0.32)                          # of every path
+    assert np.allclose(got[0].draws, [0.42, 0.32, 0.22])
+    assert got[0].destinations == ("ESP", "ITA")
+    # a small market is kept when asked (a sum over shares costs nothing)
+    df2 = df.with_columns(pl.when(pl.col("share") == 0.02).then(pl.lit(["GIN", "MLI", "FRA"]))
+                          .otherwise(pl.col("path")).alias("path"))
+    market2 = {"DEU": "Western Europe", "ITA": "Southern Europe", "FRA": "Western Europe"}.get
+    few = outbound_shares(df2, region, market2, of_all=True)
+    assert {s.market for s in few} == {"Southern Europe", "Western Europe"}
+    none = outbound_shares(df2, region, market2, of_all=True, min_part=0.1)
+    assert {s.market for s in none} == {"Southern Europe"}

@@ -64,7 +64,9 @@ def crosses(path: list[str], region: Collection[str]) -> bool:
 
 
 def outbound_shares(path_draws: pl.DataFrame, region: Collection[str],
-                    market_of: Callable[[str], str | None]) -> list[OutboundShare]:
+                    market_of: Callable[[str], str | None], *, of_all: bool = False,
+                    limit: int = MAX_MARKETS, min_part: float = MIN_MARKET_SHARE
+                    ) -> list[OutboundShare]:
     """Destination markets of the region's outbound flow, largest first.
 
     Args:
@@ -72,6 +74,11 @@ def outbound_shares(path_draws: pl.DataFrame, region: Collection[str],
             as ``RouteEstimate.path_draws``.
         region: the region's ISO3 codes.
         market_of: a destination country's market name (its sub-region, say); None drops it.
+        of_all: the share is of the commodity's whole flow (every path), not of the flow
+            into the market: what a supply-side total (persons setting out, say) is
+            multiplied by.
+        limit, min_part: at most ``limit`` markets, each receiving at least ``min_part`` of
+            the outbound flow (markets sized one by one are costly; a sum over shares is not).
     """
     if path_draws.is_empty():
         return []
@@ -84,20 +91,23 @@ def outbound_shares(path_draws: pl.DataFrame, region: Collection[str],
     outbound_total = float(rows.filter(pl.col("via"))["share"].sum())
     if outbound_total <= 0:
         return []
+    every_path = path_draws["draws"].to_list()
+    whole = float(path_draws["share"].sum())
     out = []
     for (market,), group in rows.group_by("market"):
         via = group.filter(pl.col("via"))
         if via.is_empty():
             continue
         part = float(via["share"].sum()) / outbound_total
-        if part < MIN_MARKET_SHARE:
+        if part < min_part:
             continue
-        total = float(group["share"].sum())
-        draws = _ratio_draws(via["draws"].to_list(), group["draws"].to_list())
+        total = whole if of_all else float(group["share"].sum())
+        draws = _ratio_draws(via["draws"].to_list(),
+                             every_path if of_all else group["draws"].to_list())
         out.append(OutboundShare(str(market), tuple(sorted(set(
             via["path"].list.last().to_list()))), float(via["share"].sum()) / total, draws,
             part))
-    return sorted(out, key=lambda s: -s.of_outbound)[:MAX_MARKETS]
+    return sorted(out, key=lambda s: -s.of_outbound)[:limit]
 
 
 def _ratio_draws(via: list[list[float]], every: list[list[float]]) -> np.ndarray:

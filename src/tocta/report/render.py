@@ -38,7 +38,8 @@ def num(value: float | None, kind: str = "money") -> str:
 #: price levels in words (the report's glossary of market levels)
 LEVELS = {"retail": "retail", "wholesale_destination": "wholesale at destination",
           "wholesale_transit": "wholesale in transit", "wholesale_origin": "wholesale at origin",
-          "export": "export (border of producing country)", "farm_gate": "farm-gate"}
+          "export": "export (border of producing country)", "farm_gate": "farm-gate",
+          "journey_fee": "smugglers' fees for the whole journey"}
 
 
 def level_words(level: str | None) -> str:

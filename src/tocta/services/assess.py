@@ -25,6 +25,7 @@ from tocta.reference.commodities import get_commodity, resolve_commodity
 from tocta.services.market import TLP_ORDER, MarketResult, market_countries, size_market
 from tocta.services.outbound import OutboundFlow, size_outbound
 from tocta.services.routes import is_synthetic, route_flows
+from tocta.services.smuggling import SmugglingFlow, is_persons, size_smuggling
 from tocta.services.traffickers import (
     TraffickerParams,
     TraffickerResult,
@@ -59,7 +60,7 @@ class FlowAssessment:
     routes: RouteEstimate | None
     market: MarketResult | None
     gaps: tuple[str, ...] = ()
-    outbound: OutboundFlow | None = None
+    outbound: OutboundFlow | SmugglingFlow | None = None
 
     def headline(self) -> dict[str, Any] | None:
         """The flow's annual value at the report's convention, or None when not sized."""
@@ -115,9 +116,10 @@ class Assessment:
                              "valued": f"consumer market of {self.region}", **h})
             o = f.outbound.headline() if f.outbound else None
             if o is not None:
-                rows.append({"commodity": f.commodity, "label": label,
-                             "valued": f"flow crossing or leaving {self.region} to markets "
-                             "elsewhere", **o})
+                what = (f"persons smuggled through or out of {self.region}: the fees they paid"
+                        if isinstance(f.outbound, SmugglingFlow) else
+                        f"flow crossing or leaving {self.region} to markets elsewhere")
+                rows.append({"commodity": f.commodity, "label": label, "valued": what, **o})
         return sorted(rows, key=lambda r: -r["median"])
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,8 +192,16 @@ def _flow_dict(f: FlowAssessment, traffickers: TraffickerResult | None) -> dict[
                   "fading": _frame(r.edges.filter(pl.col("trend") == "fading"))
                   if "trend" in r.edges.columns else [],
                   "notes": list(r.notes)}
-    no_market = ["market sizing: annual prevalence surveys (15-64), population, retail and "
-                 "wholesale prices, seizure totals for the region"] if m is None else []
+    persons = is_persons(f.commodity)
+    smuggled = f.outbound if isinstance(f.outbound, SmugglingFlow) else None
+    if persons:
+        no_market = [] if smuggled else [
+            "persons: departure estimates per country of origin (persons setting out with "
+            "smugglers), interceptions, and smuggling fees per person (per leg or for the "
+            "whole journey)"]
+    else:
+        no_market = ["market sizing: annual prevalence surveys (15-64), population, retail "
+                     "and wholesale prices, seizure totals for the region"] if m is None else []
     no_routes = ["routes: individual seizure records with origin, transit and destination"
                  ] if r is None else []
     sections = [
@@ -201,7 +211,9 @@ def _flow_dict(f: FlowAssessment, traffickers: TraffickerResult | None) -> dict[
                              key=lambda p: str(p["fill"]).startswith("region")) if m else [],
             "trends": [t for t in m["trends"] if t["change_pct"] is not None][:12] if m
             else [],
-            "defaults_used": m["defaults_used"] if m else []},
+            "defaults_used": m["defaults_used"] if m else [],
+            "fees": [p for mk in smuggled.to_dict()["markets"] for p in mk["fees"]]
+            if smuggled else []},
             no_market + (["purity: no purity measurements read; cited defaults are used "
                           "(see defaults_used)"] if m else [])),
         _section("conduct", QUESTIONS[1][1], routes, no_routes),
@@ -213,15 +225,18 @@ def _flow_dict(f: FlowAssessment, traffickers: TraffickerResult | None) -> dict[
         _section("money", QUESTIONS[3][1], {
             "value_chain": m["value_chain"] if m else None,
             "laundering": m["laundering"] if m else None},
-            no_market or ([] if m and m["value_chain"] else
-                          ["prices at origin, transit and destination levels"])),
+            ["smuggling fees per leg along the routes (who earns what at each stage)"]
+            if persons else no_market or ([] if m and m["value_chain"] else
+                                          ["prices at origin, transit and destination levels"])),
         _section("size", QUESTIONS[4][1], {
             "volume": m["volume"] if m else None,
             "values": [{k: v[k] for k in ("price_level", "currency", "median", "low", "high",
                                           "interval", "unit", "method")}
                        for v in m["values"]] if m else [],
             "routes": m["routes"][:10] if m else [],
-            "outbound": f.outbound.to_dict() if f.outbound else None}, no_market),
+            "outbound": f.outbound.to_dict() if f.outbound else None},
+            no_market if persons else (no_market or ([] if f.outbound else [
+                "the flow leaving the region: route shares and sized destination markets"]))),
         _section("response", QUESTIONS[5][1], _response(m, routes), []),
     ]
     changes = [t for t in (m["trends"] if m else []) if t["significant"]]
@@ -288,8 +303,25 @@ def assess(store: Store, clearance: Clearance, region: str, years: tuple[int, in
         except UsageError as exc:
             routes = None
             gaps.append(f"routes: {exc}")
+        market: MarketResult | None = None
+        outbound: OutboundFlow | SmugglingFlow | None = None
+        if is_persons(cid):
+            if whole is not None:
+                step(f"{cid}: persons smuggled and their fees")
+                outbound = size_smuggling(store, clearance, whole, region=region,
+                                          year=years[1], draws=draws, seed=seed,
+                                          synthetic=synthetic)
+                if outbound is None:
+                    gaps.append(f"size: no departure estimates (persons setting out per "
+                                f"country of origin) for {years[1]}, or no estimated path "
+                                f"crosses {region}")
+            if routes is None and outbound is None:
+                skipped.append(f"{cid}: " + "; ".join(gaps[:2]))
+                continue
+            done.append(FlowAssessment(routes.commodity if routes else cid, routes, None,
+                                       tuple(gaps), outbound))
+            continue
         step(f"{cid}: market size")
-        market: MarketResult | None
         try:
             market = size_market(store, clearance, commodity=cid, region=region,
                                  year=years[1], draws=draws, seed=seed, synthetic=synthetic,
@@ -300,7 +332,6 @@ def assess(store: Store, clearance: Clearance, region: str, years: tuple[int, in
         if market is not None and market.volume is None and not market.values:
             gaps += [f"market: {g}" for g in market.missing[:5]]
             market = None
-        outbound = None
         if whole is not None:
             step(f"{cid}: flow leaving the region")
             outbound = size_outbound(store, clearance, whole, region=region, year=years[1],

@@ -175,7 +175,7 @@ MARKET_DEFAULTS_VALUE = {k: (s.purity_retail, s.purity_wholesale) for k, s in MA
 
 
 @dataclass
-class _Reads:
+class StoreReads:
     sets: list[RecordSet] = field(default_factory=list)
 
     def read(self, store: Store, type_name: str, clearance: Clearance, **kw: Any
@@ -193,7 +193,7 @@ class _Reads:
         return tuple(sorted({x for s in self.sets for x in s.sources}))
 
 
-def _weakest_grade(frames: Sequence[pl.DataFrame]) -> str | None:
+def weakest_grade(frames: Sequence[pl.DataFrame]) -> str | None:
     worst: tuple[int, int, str] | None = None
     for f in frames:
         if f.is_empty() or "reliability_rank" not in f.columns:
@@ -236,8 +236,10 @@ def _fraction(v: float | None, unit: str | None) -> float | None:
     return v / 100.0 if (unit or "percent").startswith("percent") else v
 
 
-def _seizures_kg(reads: _Reads, store: Store, clearance: Clearance, commodity: str,
-                 countries: Sequence[str] | None, year: int) -> tuple[float, str, list[str]]:
+def _seizures_kg(reads: StoreReads, store: Store, clearance: Clearance, commodity: str,
+                 countries: Sequence[str] | None, year: int, unit: str = "kg"
+                 ) -> tuple[float, str, list[str]]:
+    """Seizures in ``countries`` (None: everywhere) in ``year``, in ``unit`` (kg; persons)."""
     kinds = members(commodity)
     ind = reads.read(store, "Seizure", clearance, countries=countries, commodities=kinds,
                      years=(year, year))
@@ -247,7 +249,7 @@ def _seizures_kg(reads: _Reads, store: Store, clearance: Clearance, commodity: s
                           "reliability_rank", "owner_agency", "canonical_unit")
         flagged = flag_duplicates(ibis.memtable(keep.to_arrow())).to_polars()
         dup = int(flagged["is_duplicate"].sum())
-        kg = float(flagged.filter(~pl.col("is_duplicate"), pl.col("canonical_unit") == "kg")[
+        kg = float(flagged.filter(~pl.col("is_duplicate"), pl.col("canonical_unit") == unit)[
             "quantity_canonical"].sum())
         if dup:
             notes.append(f"{dup} seizure records reported twice counted once")
@@ -255,7 +257,7 @@ def _seizures_kg(reads: _Reads, store: Store, clearance: Clearance, commodity: s
     tot = reads.read(store, "SeizureTotal", clearance, countries=countries, commodities=kinds,
                      years=(year, year))
     if tot.height:
-        tot = tot.filter(~pl.col("is_total").fill_null(False), pl.col("canonical_unit") == "kg")
+        tot = tot.filter(~pl.col("is_total").fill_null(False), pl.col("canonical_unit") == unit)
         return float(tot["quantity_canonical"].sum()), f"{tot.height} national totals", notes
     return 0.0, "no seizure data", notes
 
@@ -272,7 +274,7 @@ def size_market(store: Store, clearance: Clearance, *, commodity: str, region: s
     spec = next((MARKETS[a] for a in ancestors(commodity) if a in MARKETS), None)
     base = price_year or min(latest_complete_year(), year + 2)
     countries = market_countries(region)
-    reads = _Reads()
+    reads = StoreReads()
     missing: list[str] = []
     notes: list[str] = []
     if spec is None:
@@ -306,7 +308,7 @@ def size_market(store: Store, clearance: Clearance, *, commodity: str, region: s
     peers = {c: v for c in prev_world["country"].unique().to_list()
              if (row := _prevalence(prev_world, c, year)) is not None
              and (v := _fraction(row["value"], row["unit"]) or 0.0) > 0}
-    usable, issues_frame = _prices(reads, store, clearance, commodity, base)
+    usable, issues_frame = prices_from_store(reads, store, clearance, commodity, base)
     consumer = _retail_evidence(usable, unsurveyed, year)
     for c in unsurveyed:
         if c not in consumer:
@@ -335,7 +337,7 @@ def size_market(store: Store, clearance: Clearance, *, commodity: str, region: s
             f"× wholesale purity {pure:.2f}",)))
     elif spec:
         missing.append(f"no seizures of {commodity} in the region in {year}")
-    supply = _supply(reads, store, clearance, commodity, year, draws, seed, missing)
+    supply = supply_from_store(reads, store, clearance, commodity, year, draws, seed, missing)
     if supply is not None and route_shares is not None:
         share = route_shares.filter(pl.col("destination").is_in(countries))
         if share.height:
@@ -379,7 +381,7 @@ def size_market(store: Store, clearance: Clearance, *, commodity: str, region: s
     frames = [s for s in (prev_rows, indicators) if not s.is_empty()]
     return MarketResult(commodity, region, countries, year, base, volume, tuple(values), chain,
                         laundering, trends, tuple(missing), reads.tlp(),
-                        _weakest_grade(frames + [pl.from_arrow(s.table)  # type: ignore[misc]
+                        weakest_grade(frames + [pl.from_arrow(s.table)  # type: ignore[misc]
                                                  for s in reads.sets]),
                         reads.sources(), synthetic, issues, tuple(notes), routes, transit)
 
@@ -432,8 +434,10 @@ def _subregion(country: str) -> str | None:
         return None
 
 
-def _supply(reads: _Reads, store: Store, clearance: Clearance, commodity: str, year: int,
-            draws: int, seed: int, missing: list[str]) -> sizing.SideEstimate | None:
+def supply_from_store(reads: StoreReads, store: Store, clearance: Clearance, commodity: str,
+                      year: int, draws: int, seed: int, missing: list[str], unit: str = "kg",
+                      losses_default: str = "losses_in_transit") -> sizing.SideEstimate | None:
+    """Production × (1 − losses) − seizures world-wide, in ``unit`` (None without estimates)."""
     rows = reads.read(store, "MarketEstimate", clearance, commodities=members(commodity),
                       years=(year, year))
     prod = rows.filter(pl.col("measure") == "production")
@@ -458,16 +462,19 @@ def _supply(reads: _Reads, store: Store, clearance: Clearance, commodity: str, y
         low = float(prod["value_low"].fill_null(prod["value"]).sum())
         high = float(prod["value_high"].fill_null(prod["value"]).sum())
     production, _ = sizing.ranged(value, low, high)
-    seized, what, _ = _seizures_kg(reads, store, clearance, commodity, None, year)
+    seized, what, _ = _seizures_kg(reads, store, clearance, commodity, None, year, unit)
     side = sizing.supply_side(production, mc.point(seized), draws=draws, seed=seed + 2,
-                              inputs=(f"production {value:,.0f} kg ({prod.height} estimates"
+                              losses_default=losses_default,
+                              inputs=(f"production {value:,.0f} {unit} ({prod.height} estimates"
                                       f"{', from cultivation x yield' if defaults else ''})",
-                                      f"seizures world-wide {seized:,.0f} kg ({what})"))
+                                      f"seizures world-wide {seized:,.0f} {unit} ({what})"))
     return replace(side, defaults_used=defaults + side.defaults_used)
 
 
-def _prices(reads: _Reads, store: Store, clearance: Clearance, commodity: str, base: int
-            ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def prices_from_store(reads: StoreReads, store: Store, clearance: Clearance, commodity: str,
+                      base: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The commodity's prices per canonical unit in constant US$ of ``base``, and the rows
+    left out with their issue."""
     raw = reads.read(store, "PriceObservation", clearance, commodities=members(commodity))
     if raw.is_empty():
         return raw, pl.DataFrame()

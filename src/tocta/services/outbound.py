@@ -39,10 +39,10 @@ class OutboundMarket:
     def to_dict(self) -> dict[str, Any]:
         s = self.share.sample(4000, 0)
         return {"market": self.share.market, "destinations": list(self.share.destinations),
-                "share_via_region": _stats(s, "share of the market's supply"),
+                "share_via_region": draw_stats(s, "share of the market's supply"),
                 "part_of_outbound_flow": self.share.of_outbound,
-                "volume": _stats(self.volume, "kg/year (pure)"),
-                "value": _stats(self.value, "US$/year"),
+                "volume": draw_stats(self.volume, "kg/year (pure)"),
+                "value": draw_stats(self.value, "US$/year"),
                 "market_volume": self.market.volume.to_dict() if self.market.volume else None,
                 "missing_inputs": list(self.market.missing[:8])}
 
@@ -81,29 +81,29 @@ class OutboundFlow:
         if self.value is None:
             return None
         return {"price_level": LEVEL, "currency": f"constant {self.price_year} US$",
-                **_stats(self.value, "US$/year"), "method": self.method}
+                **draw_stats(self.value, "US$/year"), "method": self.method}
 
     def to_dict(self) -> dict[str, Any]:
         return {"commodity": self.commodity, "region": self.region, "year": self.year,
                 "what": f"flow crossing or leaving {self.region} towards markets elsewhere",
                 "price_level": LEVEL, "currency": f"constant {self.price_year} US$",
-                "method": self.method, "volume": _stats(self.volume, "kg/year (pure)"),
-                "value": _stats(self.value, "US$/year"), "tlp": self.tlp,
+                "method": self.method, "volume": draw_stats(self.volume, "kg/year (pure)"),
+                "value": draw_stats(self.value, "US$/year"), "tlp": self.tlp,
                 "grade": self.grade, "sources": list(self.sources),
                 "markets": [m.to_dict() for m in self.markets], "notes": list(self.notes)}
 
     def explain(self) -> str:
-        v = _stats(self.volume, "")
+        v = draw_stats(self.volume, "")
         lines = [f"{self.commodity} leaving or crossing {self.region}, {self.year} — "
                  f"TLP:{self.tlp}{' — SYNTHETIC DATA' if self.synthetic else ''}",
                  f"method: {self.method}",
                  f"volume: {v['median']:,.0f} kg pure/yr (90% {v['low']:,.0f}-{v['high']:,.0f})"]
         if self.value is not None:
-            w = _stats(self.value, "")
+            w = draw_stats(self.value, "")
             lines.append(f"value at {LEVEL}: {w['median']:,.0f} constant {self.price_year} "
                          f"US$/yr (90% {w['low']:,.0f}-{w['high']:,.0f})")
         for m in self.markets:
-            s = _stats(m.share.sample(4000, 0), "")
+            s = draw_stats(m.share.sample(4000, 0), "")
             lines.append(f"  {m.share.market} ({', '.join(m.share.destinations)}): "
                          f"{100 * s['median']:.0f}% of its supply via the region "
                          f"(90% {100 * s['low']:.0f}-{100 * s['high']:.0f}%)")
@@ -111,7 +111,7 @@ class OutboundFlow:
         return "\n".join(lines)
 
 
-def _stats(draws: np.ndarray | None, unit: str) -> dict[str, Any]:
+def draw_stats(draws: np.ndarray | None, unit: str) -> dict[str, Any]:
     if draws is None:
         return {"median": None, "low": None, "high": None, "unit": unit}
     return {"median": float(np.median(draws)), "low": float(np.percentile(draws, 5)),
