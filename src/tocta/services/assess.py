@@ -236,7 +236,8 @@ def _flow_dict(f: FlowAssessment, traffickers: TraffickerResult | None) -> dict[
             "routes": m["routes"][:10] if m else [],
             "outbound": f.outbound.to_dict() if f.outbound else None},
             no_market if persons else (no_market or ([] if f.outbound else [
-                "the flow leaving the region: route shares and sized destination markets"]))),
+                "the flow leaving the region: individual seizure records with origin, "
+                "transit and destination (for route shares)"]))),
         _section("response", QUESTIONS[5][1], _response(m, routes), []),
     ]
     changes = [t for t in (m["trends"] if m else []) if t["significant"]]
