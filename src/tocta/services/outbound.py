@@ -10,9 +10,9 @@ summed with the region's own retail market.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -93,25 +93,40 @@ class OutboundFlow:
                 "markets": [m.to_dict() for m in self.markets], "notes": list(self.notes)}
 
     def explain(self) -> str:
-        v = draw_stats(self.volume, "")
         lines = [f"{self.commodity} leaving or crossing {self.region}, {self.year} — "
                  f"TLP:{self.tlp}{' — SYNTHETIC DATA' if self.synthetic else ''}",
                  f"method: {self.method}",
-                 f"volume: {v['median']:,.0f} kg pure/yr (90% {v['low']:,.0f}-{v['high']:,.0f})"]
+                 f"volume: {draw_text(self.volume, ' kg pure/yr')}"]
         if self.value is not None:
-            w = draw_stats(self.value, "")
-            lines.append(f"value at {LEVEL}: {w['median']:,.0f} constant {self.price_year} "
-                         f"US$/yr (90% {w['low']:,.0f}-{w['high']:,.0f})")
-        for m in self.markets:
-            s = draw_stats(m.share.sample(4000, 0), "")
-            lines.append(f"  {m.share.market} ({', '.join(m.share.destinations)}): "
-                         f"{100 * s['median']:.0f}% of its supply via the region "
-                         f"(90% {100 * s['low']:.0f}-{100 * s['high']:.0f}%)")
+            lines.append(f"value at {LEVEL}: "
+                         f"{draw_text(self.value, f' constant {self.price_year} US$/yr')}")
+        lines += share_lines(self.markets, "of its supply via the region")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 
+class _HasShare(Protocol):
+    @property
+    def share(self) -> OutboundShare: ...
+
+
+def share_lines(markets: Sequence[_HasShare], what: str, digits: int = 0) -> list[str]:
+    """One line per destination market: its share (``what``) with the 90% interval."""
+    return [f"  {m.share.market} ({', '.join(m.share.destinations)}): "
+            f"{draw_text(m.share.sample(4000, 0), '%', 100.0, digits)} {what}"
+            for m in markets]
+
+
+def draw_text(draws: np.ndarray, unit: str, scale: float = 1.0, digits: int = 0) -> str:
+    """``median<unit> (90% low-high)`` of Monte Carlo draws, for ``explain()``."""
+    s = draw_stats(draws, "")
+    f = f",.{digits}f"
+    return (f"{scale * s['median']:{f}}{unit} (90% {scale * s['low']:{f}}-"
+            f"{scale * s['high']:{f}})")
+
+
 def draw_stats(draws: np.ndarray | None, unit: str) -> dict[str, Any]:
+    """Median and 90% interval (5th-95th percentile) of draws; Nones without draws."""
     if draws is None:
         return {"median": None, "low": None, "high": None, "unit": unit}
     return {"median": float(np.median(draws)), "low": float(np.percentile(draws, 5)),

@@ -36,7 +36,7 @@ from tocta.services.market import (
     supply_from_store,
     weakest_grade,
 )
-from tocta.services.outbound import draw_stats, market_of
+from tocta.services.outbound import draw_stats, draw_text, market_of, share_lines
 from tocta.store.engine import Store
 
 #: the market level a smuggling fee for the whole journey is recorded at (price at destination)
@@ -114,24 +114,17 @@ class SmugglingFlow:
                 "markets": [m.to_dict() for m in self.markets], "notes": list(self.notes)}
 
     def explain(self) -> str:
-        v = draw_stats(self.volume, "")
-        a = draw_stats(self.arrivals.draws, "")
         lines = [f"{self.commodity} crossing or leaving {self.region}, {self.year} — "
                  f"TLP:{self.tlp}{' — SYNTHETIC DATA' if self.synthetic else ''}",
                  f"method: {self.method}",
-                 f"persons arriving world-wide: {a['median']:,.0f}/yr (90% {a['low']:,.0f}-"
-                 f"{a['high']:,.0f}); inputs: {'; '.join(self.arrivals.inputs)}",
-                 f"via the region: {v['median']:,.0f} persons/yr (90% {v['low']:,.0f}-"
-                 f"{v['high']:,.0f})"]
+                 f"persons arriving world-wide: {draw_text(self.arrivals.draws, '/yr')}; "
+                 f"inputs: {'; '.join(self.arrivals.inputs)}",
+                 f"via the region: {draw_text(self.volume, ' persons/yr')}"]
         if self.value is not None:
-            w = draw_stats(self.value, "")
-            lines.append(f"fees for the whole journey: {w['median']:,.0f} constant "
-                         f"{self.price_year} US$/yr (90% {w['low']:,.0f}-{w['high']:,.0f})")
-        for m in self.markets:
-            s = draw_stats(m.share.sample(4000, 0), "")
-            lines.append(f"  {m.share.market} ({', '.join(m.share.destinations)}): "
-                         f"{100 * s['median']:.1f}% of all persons smuggled reach it through "
-                         f"the region (90% {100 * s['low']:.1f}-{100 * s['high']:.1f}%)")
+            lines.append("fees for the whole journey: "
+                         f"{draw_text(self.value, f' constant {self.price_year} US$/yr')}")
+        lines += share_lines(self.markets, "of all persons smuggled reach it through the "
+                             "region", digits=1)
         lines += [f"default: {d}" for d in self.arrivals.defaults_used]
         lines += [f"note: {n}" for n in self.notes + self.arrivals.warnings]
         return "\n".join(lines)
