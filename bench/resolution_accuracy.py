@@ -8,9 +8,11 @@ are read from their ``entities.csv`` files (as agencies write them: typos, trans
 across scripts, swapped order, partial birth dates, homonyms, 1% broken rows), and resolved:
 
 * **ours**: ``tocta.analytics.resolution`` (transliterated, order-free name tokens, partial
-  dates, identifiers; ``tocta.services.resolve`` in 8 resumable chunks) and
+  dates, identifiers, nationality, gender, residence, address; ``tocta.services.resolve`` in
+  8 resumable chunks), then the relation evidence of ``resolution_relations`` (the agencies'
+  ``linked_records``: groups, associates, accounts, companies, vessels), and
   ``cluster_judgements`` (no judgements) at several acceptance thresholds, the default
-  marked;
+  marked; "attributes only" is the same without the relation evidence;
 * **plain**: Splink with default-style comparisons on the raw columns (``NameComparison`` on
   first and last name, Levenshtein on the birth-date string, exact nationality and passport),
   blocking on (first name, last name), birth date and passport, clustered by connected
@@ -39,9 +41,11 @@ MIN_RECORDS = 50_000
 THRESHOLDS = (0.5, 0.7, 0.8, 0.9)
 
 
-def world(scenario: str, seed: int, groups: int, cache: Path) -> tuple[pl.DataFrame,
-                                                                        pl.DataFrame]:
-    """Person records (raw CSV columns) and truth (``record_id``, ``true_id``)."""
+def world(scenario: str, seed: int, groups: int, cache: Path
+          ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Person records (raw CSV columns), truth (``record_id``, ``true_id``), and the links
+    (``record_id``, ``linked_id``) and identifier keys (``record_id``, ``key``) of every
+    entity row."""
     from tocta.simulate.run import simulate_world
     from tocta.simulate.scenario import load_scenario
 
@@ -54,12 +58,24 @@ def world(scenario: str, seed: int, groups: int, cache: Path) -> tuple[pl.DataFr
     frames = [pl.read_csv(f, infer_schema_length=0).with_columns(
         pl.lit(Path(f).parent.name).alias("agency"))
         for f in sorted(glob.glob(str(folder / "agencies" / "*" / "entities.csv")))]
+    every = pl.concat(frames).with_columns(
+        (pl.col("agency") + "/" + pl.col("record_id")).alias("rid"))
+    links = (every.select("rid", "agency", pl.col("linked_records").str.split(";"))
+             .explode("linked_records").drop_nulls("linked_records")
+             .select(pl.col("rid").alias("record_id"),
+                     (pl.col("agency") + "/" + pl.col("linked_records")).alias("linked_id")))
+    keys = pl.concat([
+        every.filter(pl.col(c).is_not_null() & (pl.col("entity_type") != "Person"))
+        .select(pl.col("rid").alias("record_id"),
+                (pl.lit(c + ":") + pl.col(c).str.to_uppercase()
+                 .str.replace_all("[^A-Z0-9]", "")).alias("key"))
+        for c in ("account_number", "registration_number", "imo_number")])
     rows = pl.concat(frames).filter(pl.col("entity_type") == "Person")
     actors = pl.read_parquet(folder / "truth" / "actors.parquet")
     rows = rows.join(actors.select("agency", pl.col("entity_id").alias("record_id"),
                                    "true_id"), on=["agency", "record_id"])
     rows = rows.with_columns((pl.col("agency") + "/" + pl.col("record_id")).alias("record_id"))
-    return rows.drop("true_id", "agency"), rows.select("record_id", "true_id")
+    return rows.drop("true_id", "agency"), rows.select("record_id", "true_id"), links, keys
 
 
 def pairwise(clusters: pl.DataFrame, truth: pl.DataFrame) -> tuple[float, float, float]:
@@ -75,19 +91,27 @@ def pairwise(clusters: pl.DataFrame, truth: pl.DataFrame) -> tuple[float, float,
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
-def ours(rows: pl.DataFrame, work: Path) -> tuple[dict[float, pl.DataFrame], float]:
+def ours(rows: pl.DataFrame, links: pl.DataFrame, keys: pl.DataFrame, work: Path
+         ) -> tuple[dict[tuple[str, float], pl.DataFrame], float, str]:
     from tocta.analytics.resolution_clusters import ClusterParams, cluster_judgements
+    from tocta.analytics.resolution_relations import rescore_with_relations
     from tocta.services.resolve import resolve_in_chunks
 
     t = time.perf_counter()
     inp = rows.select("record_id", pl.col("entity_type").alias("schema"), "name",
-                      "birth_date", "nationality", "gender", "passport_number", "id_number")
+                      "birth_date", "nationality", "gender", "country", "address",
+                      "passport_number", "id_number")
     res = resolve_in_chunks(inp, work, chunks=8)
+    ids = inp["record_id"].to_list()
+    rescored, model = rescore_with_relations(ids, res.pairs, links, keys)
+    elapsed = time.perf_counter() - t
     out = {}
-    for th in THRESHOLDS:
-        cr = cluster_judgements(inp["record_id"], res.pairs, [], ClusterParams(th))
-        out[th] = cr.clusters.select("record_id", pl.col("canonical_id").alias("cluster"))
-    return out, time.perf_counter() - t
+    for kind, pairs in (("attributes only", res.pairs), ("with relations", rescored)):
+        for th in THRESHOLDS:
+            cr = cluster_judgements(ids, pairs, [], ClusterParams(th))
+            out[kind, th] = cr.clusters.select("record_id",
+                                               pl.col("canonical_id").alias("cluster"))
+    return out, elapsed, model.explain()
 
 
 def plain(rows: pl.DataFrame) -> tuple[pl.DataFrame, float]:
@@ -131,20 +155,21 @@ def main() -> None:
 
     default = ClusterParams().accept_probability
     for scenario, seed, groups in RUNS[:args.runs]:
-        rows, truth = world(scenario, seed, groups, args.cache)
+        rows, truth, links, keys = world(scenario, seed, groups, args.cache)
         if rows.height < MIN_RECORDS:
             sys.exit(f"{scenario} seed {seed}: only {rows.height} person records")
         work = args.cache / f"{scenario}-{seed}-ours"
         shutil.rmtree(work, ignore_errors=True)
-        res, t_ours = ours(rows, work)
+        res, t_ours, relations = ours(rows, links, keys, work)
         rss_ours = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"\n{scenario} seed {seed}: {rows.height:,} person records, "
               f"{truth['true_id'].n_unique():,} people")
-        for th, clusters in res.items():
+        for (kind, th), clusters in res.items():
             p, r, f = pairwise(clusters, truth)
-            mark = " (default)" if th == default else ""
-            print(f"  ours  accept {th:.1f}{mark}: precision {p:.4f} recall {r:.4f} "
-                  f"F1 {f:.4f}")
+            mark = " (default)" if th == default and kind == "with relations" else ""
+            print(f"  ours, {kind}, accept {th:.1f}{mark}: precision {p:.4f} "
+                  f"recall {r:.4f} F1 {f:.4f}")
+        print("  " + relations.replace("\n", "\n  "))
         print(f"  ours  time {t_ours:.0f} s, peak RSS {rss_ours:.0f} MB")
         clusters, t_plain = plain(rows)
         p, r, f = pairwise(clusters, truth)

@@ -79,6 +79,12 @@ def test_resolution_merges_records_across_agencies(full: TraffickerResult) -> No
     sources = {s for m in res.members(some) for s in res.views[m].sources}
     assert len(sources) >= 2
     assert res.folder is not None and (res.folder / "model.json").exists()
+    # the relation entities (memberships, ownerships, associates) were read as evidence
+    assert res.result is not None and res.result.relations is not None
+    assert "gamma_relations" in res.pairs.columns
+    print(res.result.relations.explain())
+    row = res.pairs.row(0, named=True)
+    assert "  relations: " in res.result.explain(row["left_id"], row["right_id"])
 
 
 def test_negative_judgement_splits_a_cluster_and_undo_restores_it(

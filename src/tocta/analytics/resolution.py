@@ -28,13 +28,16 @@ from splink.internals.exceptions import EMTrainingException
 
 from tocta.analytics.resolution_features import prepare_records
 from tocta.analytics.resolution_model import prior_rules, settings, training_rules
+from tocta.analytics.resolution_relations import RELATION_LEVELS, RelationModel
 
-__all__ = ["FEATURES", "ResolutionModel", "ResolutionParams", "ResolutionResult",
+__all__ = ["FEATURES", "ResolutionModel", "ResolutionParams", "ResolutionResult", "explain_row",
            "prepare_records", "resolve_records", "score_chunk", "train_model"]
 
 METHOD = ("Fellegi-Sunter probabilistic record linkage (Splink 5, DuckDB) over transliterated, "
-          "order-free name tokens, partial birth dates, identifiers, nationality and gender")
-FEATURES = ("name", "birth_date", "identifiers", "nationality", "gender")
+          "order-free name tokens, partial birth dates, identifiers, nationality, gender, "
+          "country of residence and address")
+FEATURES = ("name", "birth_date", "identifiers", "nationality", "gender", "country",
+            "address")
 PAIR_COLUMNS = ("left_id", "right_id", "match_probability", "match_weight",
                 *[f"gamma_{f}" for f in FEATURES], *[f"bf_{f}" for f in FEATURES],
                 "bf_tf_adj_name")
@@ -104,6 +107,8 @@ class ResolutionResult:
         params: the parameters.
         input_records: records read.
         method: what was done.
+        relations: the relation comparison, when the pairs were rescored with it (they then
+            carry ``gamma_relations`` and ``bf_relations``).
     """
 
     pairs: pl.DataFrame
@@ -112,6 +117,7 @@ class ResolutionResult:
     input_records: int
     method: str = METHOD
     sources: tuple[str, ...] = field(default_factory=tuple)
+    relations: RelationModel | None = None
 
     def pair(self, a: str, b: str) -> dict[str, Any] | None:
         """The scored row of the pair (a, b) in either order, or None if never compared."""
@@ -126,6 +132,14 @@ class ResolutionResult:
             return (f"{a} and {b} were never compared: no blocking rule brought them "
                     "together (no shared identifier, name key or phonetic key).")
         return explain_row(row, self.model, self.params)
+
+
+def _relation_line(row: dict[str, Any]) -> str | None:
+    if row.get("gamma_relations") is None:
+        return None
+    g, bf = int(row["gamma_relations"]), float(row["bf_relations"])
+    effect = "neutral" if g == -1 or bf == 1.0 else ("for" if bf > 1 else "against")
+    return f"  relations: {RELATION_LEVELS[g]}: Bayes factor {bf:.3g} ({effect})"
 
 
 def explain_row(row: dict[str, Any], model: ResolutionModel, params: ResolutionParams) -> str:
@@ -145,6 +159,9 @@ def explain_row(row: dict[str, Any], model: ResolutionModel, params: ResolutionP
         label = levels.get(f, {}).get(g, {}).get("label", f"level {g}")
         effect = "neutral" if g == -1 else ("for" if bf > 1 else "against")
         lines.append(f"  {f}: {label}: Bayes factor {bf:.3g} ({effect})")
+    relation = _relation_line(row)
+    if relation:
+        lines.append(relation)
     return "\n".join(lines)
 
 

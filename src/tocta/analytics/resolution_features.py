@@ -37,13 +37,16 @@ from rigour.names import remove_org_types, remove_person_prefixes, tokenize_name
 from rigour.text.phonetics import metaphone
 from rigour.text.translit import ascii_text
 
+from tocta.errors import NotFoundError
+from tocta.reference.countries import get_country
+
 #: identifier columns understood, and the type prefix each gets in ``ids``
 ID_COLUMNS = {"passport_number": "passport", "id_number": "national_id",
               "imo_number": "imo", "account_number": "iban",
               "registration_number": "registration"}
 #: the columns ``prepare_records`` reads (all but ``record_id`` and ``name`` optional)
 INPUT_COLUMNS = ("record_id", "schema", "name", "birth_date", "nationality", "gender",
-                 *ID_COLUMNS)
+                 "country", "address", *ID_COLUMNS)
 MAX_TOKENS = 6        # longer names keep their first six tokens for pair keys
 #: a pair key held by more records than this is dropped (see ``cap_pair_keys``)
 MAX_KEY_RECORDS = 300
@@ -51,6 +54,7 @@ _VOWELS = re.compile(r"[aeiouyw]")
 _DOUBLE = re.compile(r"(.)\1+")
 _DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 _ID_CLEAN = re.compile(r"[^0-9A-Z]")
+_ADDRESS_CLEAN = re.compile(r"[^0-9a-z]+")
 _GENDERS = {"m": "male", "male": "male", "f": "female", "female": "female"}
 
 
@@ -135,6 +139,30 @@ def parse_partial_date(value: str | None) -> tuple[int | None, int | None, int |
     return year, month, day
 
 
+@lru_cache(maxsize=4096)
+def _iso3(code: str) -> str | None:
+    try:
+        return get_country(code).iso3
+    except NotFoundError:
+        return None
+
+
+def country_code(value: object) -> str | None:
+    """ISO alpha-3 of a country code given as alpha-3 or alpha-2 (FtM writes ``it``), so that
+    both encodings meet; anything else is missing."""
+    code = str(value or "").strip()
+    return _iso3(code.upper()) if len(code) in (2, 3) and code.isalpha() else None
+
+
+def address_key(value: object) -> str | None:
+    """An address for exact comparison: Latin letters, case-folded, punctuation and
+    repeated spaces dropped ("12, Rue de l'Église" = "12 rue de l eglise")."""
+    if not value:
+        return None
+    key = _ADDRESS_CLEAN.sub(" ", ascii_text(str(value)).lower()).strip()
+    return key or None
+
+
 def identifiers(row: dict[str, object]) -> list[str]:
     """``type:VALUE`` identifiers of a record (upper-case alphanumerics, at least 4)."""
     out = []
@@ -181,15 +209,17 @@ def prepare_records(records: pl.DataFrame,
     Args:
         records: ``record_id`` and ``name`` and any of ``schema`` (FtM schema, default
             Person), ``birth_date`` (ISO, possibly partial), ``nationality`` (ISO3),
-            ``gender``, ``passport_number``, ``id_number``, ``imo_number``,
-            ``account_number``, ``registration_number``. Other columns are ignored.
+            ``gender``, ``country`` (of residence, ISO3), ``address``, ``passport_number``,
+            ``id_number``, ``imo_number``, ``account_number``, ``registration_number``.
+            Other columns are ignored.
         max_key_records: pair keys held by more records are dropped (``cap_pair_keys``).
 
     Returns:
         ``unique_id`` (the record id), ``schema``, ``name``, ``name_key`` (sorted folded
         tokens), ``name_toks`` (list of ``{t, p, s, l}``; ``l``: the name is in Latin
         script), ``pair_keys``, ``phon_keys``, ``meet_keys``,
-        ``dob_y``, ``dob_m``, ``dob_d``, ``nationality``, ``gender``, ``ids``, ``id_types``.
+        ``dob_y``, ``dob_m``, ``dob_d``, ``nationality``, ``gender``, ``country``,
+        ``address`` (transliterated, case-folded, punctuation dropped), ``ids``, ``id_types``.
     """
     missing = [c for c in ("record_id", "name") if c not in records.columns]
     if missing:
@@ -205,8 +235,10 @@ def prepare_records(records: pl.DataFrame,
             if name else []
         y, m, d = parse_partial_date(row.get("birth_date"))  # type: ignore[arg-type]
         ids = identifiers(row)
-        nat = (row.get("nationality") or "").strip().upper()
+        nat = country_code(row.get("nationality"))
         gender = _GENDERS.get((row.get("gender") or "").strip().lower())
+        country = country_code(row.get("country"))
+        address = address_key(row.get("address"))
         out.append({
             "unique_id": str(row["record_id"]), "schema": schema, "name": name,
             "name_key": " ".join(k["t"] for k in keys) or None,
@@ -215,8 +247,10 @@ def prepare_records(records: pl.DataFrame,
             "phon_keys": sorted({k["p"] for k in keys}) or None,
             "meet_keys": meet_keys(keys) or None,
             "dob_y": y, "dob_m": m, "dob_d": d,
-            "nationality": nat if len(nat) == 3 and nat.isalpha() else None,
+            "nationality": nat,
             "gender": gender,
+            "country": country,
+            "address": address,
             "ids": ids or None,
             "id_types": sorted({i.split(":", 1)[0] for i in ids}) or None,
         })
@@ -227,7 +261,8 @@ def prepare_records(records: pl.DataFrame,
                "pair_keys": pl.List(pl.Utf8), "phon_keys": pl.List(pl.Utf8),
                "meet_keys": pl.List(pl.Utf8),
                "dob_y": pl.Int32, "dob_m": pl.Int32, "dob_d": pl.Int32,
-               "nationality": pl.Utf8, "gender": pl.Utf8, "ids": pl.List(pl.Utf8),
+               "nationality": pl.Utf8, "gender": pl.Utf8, "country": pl.Utf8,
+               "address": pl.Utf8, "ids": pl.List(pl.Utf8),
                "id_types": pl.List(pl.Utf8)}
     frame = pl.DataFrame(out, schema=schema_)
     dupes = frame["unique_id"].is_duplicated()

@@ -19,7 +19,9 @@ probabilities are estimated, so its Bayes factor is learnt, not set):
   day/month swap apart → else (a conflict). Missing on either side is neutral.
 * ``identifiers``: a shared ``type:value`` → both sides hold an identifier of the same type
   but none is shared (a conflict) → no identifier type in common (neutral).
-* ``nationality``, ``gender``: equal → different; missing is neutral.
+* ``nationality``, ``gender``, ``country`` (of residence), ``address`` (folded, exact):
+  equal → different; missing is neutral. A different residence or address is weaker
+  evidence against than a different nationality (people move); EM learns how much.
 
 Blocking (a pair is scored when any rule holds, always within one FtM schema): a shared
 identifier; the same sorted tokens; a shared pair of phonetic keys or of skeletons; a shared
@@ -166,7 +168,8 @@ def settings(prior: float = 1e-4) -> SettingsCreator:
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[name_comparison(), birth_date_comparison(), identifier_comparison(),
-                     cl.ExactMatch("nationality"), cl.ExactMatch("gender")],
+                     cl.ExactMatch("nationality"), cl.ExactMatch("gender"),
+                     cl.ExactMatch("country"), cl.ExactMatch("address")],
         blocking_rules_to_generate_predictions=blocking_rules(),
         probability_two_random_records_match=prior,
         retain_intermediate_calculation_columns=True,

@@ -5,7 +5,9 @@ The user path of DESIGN.md §5 (Traffickers), for one reader:
 1. read the FtM entities ``clearance`` may see (``tocta.entities.read``);
 2. resolve their Person records with Splink, chunked and resumable in a work folder
    (``tocta.services.resolve.resolve_in_chunks``), into a subfolder named by a fingerprint of
-   the records, so that the same records resume and different ones start afresh;
+   the records, so that the same records resume and different ones start afresh; then
+   rescore the candidate pairs with the relation evidence (shared associates, groups,
+   accounts, companies, vessels: ``analytics.resolution_relations``);
 3. cluster with the analysts' judgements in force (``entities.judgements.current_judgements``
    → ``resolution_clusters.cluster_judgements``): canonical ids are derived, never stored;
 4. build the network of resolved entities from the FtM relation entities (Membership,
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ from tocta.analytics.resolution_clusters import (
     Judgement,
     cluster_judgements,
 )
+from tocta.analytics.resolution_relations import RelationParams, rescore_with_relations
 from tocta.entities import judgements as store_judgements
 from tocta.entities.read import EntityView, iter_entities
 from tocta.schema.types.tlp import strictest_tlp
@@ -55,8 +58,13 @@ __all__ = ["EvidentiaryStandard", "Naming", "Resolution", "TraffickerParams",
 #: FtM relation schema → (relation name, first end, second end)
 RELATIONS = {schema: (name, a, b) for name, (schema, a, b) in RELATION_SCHEMATA.items()}
 PERSON = "Person"
+#: identifiers that name a related entity across agencies (relation evidence)
+_KEY_PROPS = {"BankAccount": ("iban", "accountNumber"), "Company": ("registrationNumber",),
+              "Organization": ("registrationNumber",), "Vessel": ("imoNumber",),
+              "Airplane": ("registrationNumber",), "Vehicle": ("registrationNumber",)}
 _TEXT = {"name": "name", "birth_date": "birthDate", "nationality": "nationality",
-         "gender": "gender", "passport_number": "passportNumber", "id_number": "idNumber"}
+         "gender": "gender", "passport_number": "passportNumber", "id_number": "idNumber",
+         "country": "country", "address": "address"}
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ class TraffickerParams:
 
     resolution: ResolutionParams = field(default_factory=ResolutionParams)
     clusters: ClusterParams = field(default_factory=ClusterParams)
+    relations: RelationParams | None = field(default_factory=RelationParams)
     network: NetworkParams = field(default_factory=NetworkParams)
     money: MoneyTrailParams = field(default_factory=MoneyTrailParams)
     standard: EvidentiaryStandard = field(default_factory=EvidentiaryStandard)
@@ -284,6 +293,32 @@ def person_records(views: Iterable[EntityView]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={c: pl.Utf8 for c in ("record_id", "schema", *_TEXT)})
 
 
+def relation_links(views: Iterable[EntityView]) -> pl.DataFrame:
+    """``record_id``, ``linked_id``: the two ends of every visible relation entity."""
+    rows = []
+    for v in views:
+        spec = RELATIONS.get(v.entity.schema.name)
+        if spec is None:
+            continue
+        _, first, second = spec
+        rows += [(a, b) for a in v.entity.get(first, quiet=True)
+                 for b in v.entity.get(second, quiet=True)]
+    return pl.DataFrame(rows, schema={"record_id": pl.Utf8, "linked_id": pl.Utf8},
+                        orient="row")
+
+
+def identifier_keys(views: Iterable[EntityView]) -> pl.DataFrame:
+    """``record_id``, ``key``: accounts, companies, vessels... by their identifiers."""
+    rows = []
+    for v in views:
+        for schema, props in _KEY_PROPS.items():
+            if v.entity.schema.is_a(schema):
+                rows += [(v.id, f"{prop}:{''.join(ch for ch in value.upper() if ch.isalnum())}")
+                         for prop in props for value in v.entity.get(prop, quiet=True)]
+                break
+    return pl.DataFrame(rows, schema={"record_id": pl.Utf8, "key": pl.Utf8}, orient="row")
+
+
 def _fingerprint(records: pl.DataFrame, params: ResolutionParams) -> str:
     """Names the work subfolder: the same records and parameters resume, others start anew."""
     digest = hashlib.sha256(repr(sorted(asdict(params).items())).encode())
@@ -336,9 +371,16 @@ def resolve_entities(store: Store, clearance: Clearance, work: Path | None,
             if chunks > 1 or "RecordBatch" not in str(exc):
                 raise
             result, note = None, "no candidate pairs to score"
+    ids = records["record_id"].to_list()
+    if result is not None and p.relations is not None:
+        links = relation_links(views.values())
+        if links.height:
+            rescored, model = rescore_with_relations(ids, result.pairs, links,
+                                                     identifier_keys(views.values()),
+                                                     p.relations)
+            result = replace(result, pairs=rescored, relations=model)
     pairs = result.pairs if result is not None else pl.DataFrame(
         schema={"left_id": pl.Utf8, "right_id": pl.Utf8, "match_probability": pl.Float64})
-    ids = records["record_id"].to_list()
     judged = _judgements(store, set(ids))
     log = [Judgement(j.left_id, j.right_id, j.judgement, j.user,  # type: ignore[arg-type]
                      j.created_at) for j in judged.values()]
