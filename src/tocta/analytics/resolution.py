@@ -36,8 +36,7 @@ __all__ = ["FEATURES", "ResolutionModel", "ResolutionParams", "ResolutionResult"
 METHOD = ("Fellegi-Sunter probabilistic record linkage (Splink 5, DuckDB) over transliterated, "
           "order-free name tokens, partial birth dates, identifiers, nationality, gender, "
           "country of residence and address")
-FEATURES = ("name", "birth_date", "identifiers", "nationality", "gender", "country",
-            "address")
+FEATURES = ("name", "birth_date", "identifiers", "nationality", "gender", "address")
 PAIR_COLUMNS = ("left_id", "right_id", "match_probability", "match_weight",
                 *[f"gamma_{f}" for f in FEATURES], *[f"bf_{f}" for f in FEATURES],
                 "bf_tf_adj_name")

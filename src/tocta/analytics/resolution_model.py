@@ -19,9 +19,14 @@ probabilities are estimated, so its Bayes factor is learnt, not set):
   day/month swap apart → else (a conflict). Missing on either side is neutral.
 * ``identifiers``: a shared ``type:value`` → both sides hold an identifier of the same type
   but none is shared (a conflict) → no identifier type in common (neutral).
-* ``nationality``, ``gender``, ``country`` (of residence), ``address`` (folded, exact):
-  equal → different; missing is neutral. A different residence or address is weaker
-  evidence against than a different nationality (people move); EM learns how much.
+* ``nationality`` and ``country`` (of residence) as **one** comparison, because they are not
+  independent (most people live in the country whose passport they hold, so two strangers
+  of one nationality often share a residence too; two separate comparisons would count that
+  twice): both equal → nationality equal, residence unknown → nationality equal, residence
+  different (people move) → nationality unknown, residence equal → nationality unknown,
+  residence different → nationality different, residence equal → else (nationality
+  different). Missing both on either side is neutral.
+* ``gender``, ``address`` (folded, exact): equal → different; missing is neutral.
 
 Blocking (a pair is scored when any rule holds, always within one FtM schema): a shared
 identifier; the same sorted tokens; a shared pair of phonetic keys or of skeletons; a shared
@@ -67,6 +72,9 @@ def name_comparison() -> cl.CustomComparison:
     min2 = "least(len(name_toks_l), len(name_toks_r)) >= 2"
     # the token-by-token test is costly: run it only where some token can meet at all
     can = "list_has_any(meet_keys_l, meet_keys_r)"
+    # fuzzy levels are frequency-adjusted too, on the commoner of the two written names:
+    # "Mohamad Rezai" ~ "Mohammad Rezaei" proves little where Mohammad Rezaei is common
+    tf: dict[str, Any] = {"tf_adjustment_column": "name_key", "tf_adjustment_weight": 1.0}
     return cl.CustomComparison(
         output_column_name="name",
         comparison_levels=[
@@ -79,9 +87,9 @@ def name_comparison() -> cl.CustomComparison:
             cll.CustomLevel(f"{can} AND {min2} AND "
                             f"{_shorter_all(_met('l', 'r', CLOSE), _met('r', 'l', CLOSE))}",
                             "every token of the shorter name is close to one (typo, "
-                            "romanization, script)"),
+                            "romanization, script)").configure(**tf),
             cll.CustomLevel(f"{can} AND {min2} AND {_shorter_all(met_l, met_r)}",
-                            "every token of the shorter name sounds like one"),
+                            "every token of the shorter name sounds like one").configure(**tf),
             cll.CustomLevel(f"{can} AND greatest({met_l}, {met_r}) >= 2", "two tokens meet"),
             cll.CustomLevel(f"{can} AND greatest({met_l}, {met_r}) >= 1",
                             "one token meets"),
@@ -133,6 +141,28 @@ def identifier_comparison() -> cl.CustomComparison:
     )
 
 
+def origin_comparison() -> cl.CustomComparison:
+    """Nationality and country of residence, jointly (see the module docstring)."""
+    nat_eq, nat_na = "nationality_l = nationality_r", \
+        "(nationality_l IS NULL OR nationality_r IS NULL)"
+    res_eq, res_na = "country_l = country_r", "(country_l IS NULL OR country_r IS NULL)"
+    return cl.CustomComparison(
+        output_column_name="nationality",
+        comparison_levels=[
+            cll.CustomLevel(f"{nat_na} AND {res_na}", "missing").configure(
+                is_null_level=True),
+            cll.CustomLevel(f"{nat_eq} AND {res_eq}", "same nationality and residence"),
+            cll.CustomLevel(f"{nat_eq} AND {res_na}", "same nationality (residence unknown)"),
+            cll.CustomLevel(nat_eq, "same nationality, another residence"),
+            cll.CustomLevel(f"{nat_na} AND {res_eq}", "same residence (nationality unknown)"),
+            cll.CustomLevel(nat_na, "another residence (nationality unknown)"),
+            cll.CustomLevel(res_eq, "another nationality, same residence"),
+            cll.ElseLevel(),
+        ],
+        comparison_description="nationality and country of residence",
+    )
+
+
 def blocking_rules() -> list[Any]:
     """The rules that generate candidate pairs (see the module docstring)."""
     return [
@@ -168,8 +198,8 @@ def settings(prior: float = 1e-4) -> SettingsCreator:
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[name_comparison(), birth_date_comparison(), identifier_comparison(),
-                     cl.ExactMatch("nationality"), cl.ExactMatch("gender"),
-                     cl.ExactMatch("country"), cl.ExactMatch("address")],
+                     origin_comparison(), cl.ExactMatch("gender"),
+                     cl.ExactMatch("address")],
         blocking_rules_to_generate_predictions=blocking_rules(),
         probability_two_random_records_match=prior,
         retain_intermediate_calculation_columns=True,
