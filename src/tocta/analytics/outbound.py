@@ -27,6 +27,9 @@ from tocta.analytics.routes import MODEL_ERROR
 MIN_MARKET_SHARE = 0.02
 #: at most this many destination markets are sized (largest first)
 MAX_MARKETS = 6
+#: a destination country counts as a route end of its market when it receives at least this
+#: share of the market's flow via the region
+MIN_END_SHARE = 0.05
 
 METHOD = ("destination markets sized from their own sides × the share of each market's "
           "supply on estimated routes that crosses or leaves the region (the share's interval: "
@@ -42,6 +45,7 @@ class OutboundShare:
     share: float                    # point estimate: region-borne flow ÷ all flow into market
     draws: np.ndarray               # the same ratio in each route-model refit
     of_outbound: float              # this market's part of all the region's outbound flow
+    main_ends: tuple[str, ...] = () # countries receiving ≥ MIN_END_SHARE of it via the region
 
     def sample(self, n: int, seed: int, model_error: float = MODEL_ERROR) -> np.ndarray:
         """``n`` draws of the share: resampled from the refits (the point value if none),
@@ -104,9 +108,11 @@ def outbound_shares(path_draws: pl.DataFrame, region: Collection[str],
         total = whole if of_all else float(group["share"].sum())
         draws = _ratio_draws(via["draws"].to_list(),
                              every_path if of_all else group["draws"].to_list())
+        ends = via.group_by(pl.col("path").list.last().alias("end")).agg(pl.col("share").sum())
+        main = ends.filter(pl.col("share") >= MIN_END_SHARE * float(via["share"].sum()))
         out.append(OutboundShare(str(market), tuple(sorted(set(
             via["path"].list.last().to_list()))), float(via["share"].sum()) / total, draws,
-            part))
+            part, tuple(sorted(main["end"].to_list()))))
     return sorted(out, key=lambda s: -s.of_outbound)[:limit]
 
 

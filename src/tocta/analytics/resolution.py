@@ -156,7 +156,7 @@ def explain_row(row: dict[str, Any], model: ResolutionModel, params: ResolutionP
         if f == "name" and row.get("bf_tf_adj_name") not in (None, 1.0):
             bf *= float(row["bf_tf_adj_name"])
         label = levels.get(f, {}).get(g, {}).get("label", f"level {g}")
-        effect = "neutral" if g == -1 else ("for" if bf > 1 else "against")
+        effect = "neutral" if g == -1 or bf == 1.0 else ("for" if bf > 1 else "against")
         lines.append(f"  {f}: {label}: Bayes factor {bf:.3g} ({effect})")
     relation = _relation_line(row)
     if relation:

@@ -9,7 +9,7 @@ used, every default, and every input it looked for and did not find.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -264,9 +264,14 @@ def _seizures_kg(reads: StoreReads, store: Store, clearance: Clearance, commodit
 
 def size_market(store: Store, clearance: Clearance, *, commodity: str, region: str, year: int,
                 price_year: int | None = None, draws: int = mc.DEFAULT_DRAWS, seed: int = 0,
-                synthetic: bool = False, route_shares: pl.DataFrame | None = None
-                ) -> MarketResult:
-    """Size one market (commodity family × region × year) from the store's records."""
+                synthetic: bool = False, route_shares: pl.DataFrame | None = None,
+                route_ends: Collection[str] = ()) -> MarketResult:
+    """Size one market (commodity family × region × year) from the store's records.
+
+    ``route_ends``: countries where the estimated routes deliver a material share of the flow
+    (a caller valuing that flow passes them): like a retail price, evidence that consumers
+    are there, so an unsurveyed one is imputed rather than left out.
+    """
     match = resolve_commodity(commodity)
     if match.id is None:
         raise UsageError(f"unknown commodity {commodity!r}: see docs/reference/commodities.md")
@@ -310,6 +315,11 @@ def size_market(store: Store, clearance: Clearance, *, commodity: str, region: s
              and (v := _fraction(row["value"], row["unit"]) or 0.0) > 0}
     usable, issues_frame = prices_from_store(reads, store, clearance, commodity, base)
     consumer = _retail_evidence(usable, unsurveyed, year)
+    by_route = sorted(set(route_ends) & set(unsurveyed) - consumer)
+    if by_route:
+        notes.append(f"{', '.join(by_route)}: no prevalence survey and no retail price, but "
+                     "estimated routes deliver there: imputed as consumer markets")
+        consumer |= set(by_route)
     for c in unsurveyed:
         if c not in consumer:
             missing.append(f"{c}: no annual prevalence (15-64) within ±{PREVALENCE_WINDOW} "

@@ -161,7 +161,7 @@ def size_outbound(store: Store, clearance: Clearance, routes: RouteEstimate, *, 
         try:
             m = size_market(store, clearance, commodity=routes.commodity, region=share.market,
                             year=year, draws=draws, seed=seed + 10 * i, synthetic=synthetic,
-                            route_shares=routes.paths)
+                            route_shares=routes.paths, route_ends=share.main_ends)
         except TocError as exc:
             notes.append(f"{share.market}: not sized ({exc})")
             continue
