@@ -89,6 +89,20 @@ def test_market_sized_with_sides_values_and_gaps(market_store: Store) -> None:
     assert r.laundering is not None and r.laundering.destinations
 
 
+def test_route_ends_are_consumer_evidence_when_the_caller_passes_them(
+        market_sqlite: Store) -> None:
+    args = {"commodity": "cocaine", "region": "Southern Europe", "year": 2021, "draws": 2000}
+    plain = size_market(market_sqlite, Clearance(unrestricted=True), **args)
+    routed = size_market(market_sqlite, Clearance(unrestricted=True), **args,
+                         route_ends=("GRC",))
+    demand = {s.side: s for s in routed.volume.sides}["demand"]
+    assert "GRC" not in {s.side: s for s in plain.volume.sides}["demand"].by_country
+    assert "GRC" in demand.by_country                # imputed from its surveyed peers
+    assert any(n.startswith("GRC:") and "estimated routes deliver there" in n
+               for n in routed.notes)
+    assert float(np.median(routed.volume.draws)) > float(np.median(plain.volume.draws))
+
+
 def test_reader_without_clearance_gets_no_seizure_side(market_store: Store) -> None:
     r = size_market(market_store, Clearance(tlp_ceiling="CLEAR"), commodity="cocaine",
                     region="Southern Europe", year=2021, draws=2000)
