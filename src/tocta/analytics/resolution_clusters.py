@@ -22,6 +22,11 @@ The algorithm (deterministic):
    splits where its evidence is thinnest); the refusal says so.
 4. A cluster's canonical id is its smallest record id (string order): stable while the
    cluster keeps that record, and the same on every run.
+
+Only the model's conflicts between two records that the accepted links and positive
+judgements connect at all are ever tested (any other pair can never meet in one cluster), so
+they alone are registered: millions of conflicting pairs cost a connected-components pass,
+not a Python loop.
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+import numpy as np
 import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 JudgementKind = Literal["positive", "negative", "unsure", "retracted"]
 KINDS = ("positive", "negative", "unsure", "retracted")
@@ -181,6 +189,27 @@ class _Forest:
         self.cannot.setdefault(keep, set()).update(moved)
 
 
+def _reachable(conflicts: pl.DataFrame, links: pl.DataFrame, ids: Sequence[str]
+               ) -> pl.DataFrame:
+    """The conflicts whose two records ``links`` connect (the only ones a merge can test)."""
+    if conflicts.is_empty() or links.is_empty():
+        return conflicts.clear()
+    index = pl.DataFrame({"id": list(ids), "i": np.arange(len(ids))},
+                         schema={"id": pl.Utf8, "i": pl.Int64})
+
+    def idx(frame: pl.DataFrame) -> pl.DataFrame:
+        return (frame.join(index.rename({"id": "left_id", "i": "a"}), on="left_id")
+                .join(index.rename({"id": "right_id", "i": "b"}), on="right_id"))
+
+    e = idx(links)
+    graph = coo_matrix((np.ones(e.height), (e["a"].to_numpy(), e["b"].to_numpy())),
+                       shape=(len(ids), len(ids)))
+    _, comp = connected_components(graph, directed=False)
+    c = idx(conflicts)
+    same = comp[c["a"].to_numpy()] == comp[c["b"].to_numpy()]
+    return c.filter(pl.Series(same)).select(conflicts.columns)
+
+
 def cluster_judgements(record_ids: Iterable[str], pairs: pl.DataFrame,
                        judgements: Iterable[Judgement] = (),
                        params: ClusterParams | None = None) -> ClusterResult:
@@ -226,6 +255,12 @@ def cluster_judgements(record_ids: Iterable[str], pairs: pl.DataFrame,
     # the model's conflicts come after the analysts' positive judgements, which overrule them
     rows = pairs.select("left_id", "right_id", "match_probability")
     conflicts = rows.filter(pl.col("match_probability") <= params.reject_probability)
+    links = pl.concat([
+        rows.filter(pl.col("match_probability") >= params.accept_probability)
+        .select("left_id", "right_id"),
+        pl.DataFrame([(j.left_id, j.right_id) for j in force if j.judgement == "positive"],
+                     schema={"left_id": pl.Utf8, "right_id": pl.Utf8}, orient="row")])
+    conflicts = _reachable(conflicts, links, ids)
     for a, b, p in conflicts.sort("left_id", "right_id").iter_rows():
         if (min(a, b), max(a, b)) not in judged and forest.find(a) != forest.find(b):
             forest.forbid(a, b, f"the model's evidence is against {a} ~ {b} "

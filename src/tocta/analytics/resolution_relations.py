@@ -137,28 +137,34 @@ def neighbour_keys(links: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([direct, through]).unique()
 
 
-def _levels(pairs: pl.DataFrame, nkeys: pl.DataFrame, own: pl.DataFrame) -> pl.DataFrame:
-    """``left_id``, ``right_id``, ``gamma_relations`` for every pair."""
+def _levels(pairs: pl.DataFrame, nkeys: pl.DataFrame, own: pl.DataFrame,
+            batch: int = 250_000) -> pl.DataFrame:
+    """``left_id``, ``right_id``, ``gamma_relations`` for every pair (in batches of pairs, so
+    that memory stays bounded when records have many related entities)."""
     ids = pairs.select("left_id", "right_id")
     has = nkeys.select("record_id").unique()
-    left = ids.join(nkeys, left_on="left_id", right_on="record_id")
-    right = ids.join(nkeys, left_on="right_id", right_on="record_id")
-    shared = left.join(right, on=["left_id", "right_id", "key"])
-    # a pair's own clusters are not evidence for it (a co-member resolved to the other record)
-    shared = (shared.join(own.rename({"record_id": "left_id", "own": "own_l"}), on="left_id",
-                          how="left")
-              .join(own.rename({"record_id": "right_id", "own": "own_r"}), on="right_id",
-                    how="left")
-              .filter((pl.col("key") != pl.col("own_l").fill_null(""))
-                      & (pl.col("key") != pl.col("own_r").fill_null("")))
-              .group_by("left_id", "right_id").len("shared"))
-    both_have = (pl.col("left_id").is_in(has["record_id"].implode())
-                 & pl.col("right_id").is_in(has["record_id"].implode()))
-    return (ids.join(shared, on=["left_id", "right_id"], how="left")
-            .with_columns(pl.when(~both_have).then(-1)
-                          .otherwise(pl.col("shared").fill_null(0).clip(0, 2))
-                          .cast(pl.Int8).alias("gamma_relations"))
-            .select("left_id", "right_id", "gamma_relations"))
+    out = []
+    for start in range(0, max(ids.height, 1), batch):
+        chunk = ids.slice(start, batch)
+        left = chunk.join(nkeys, left_on="left_id", right_on="record_id")
+        right = chunk.join(nkeys, left_on="right_id", right_on="record_id")
+        shared = left.join(right, on=["left_id", "right_id", "key"])
+        # a pair's own clusters are not evidence for it (a co-member resolved to the other)
+        shared = (shared.join(own.rename({"record_id": "left_id", "own": "own_l"}),
+                              on="left_id", how="left")
+                  .join(own.rename({"record_id": "right_id", "own": "own_r"}),
+                        on="right_id", how="left")
+                  .filter((pl.col("key") != pl.col("own_l").fill_null(""))
+                          & (pl.col("key") != pl.col("own_r").fill_null("")))
+                  .group_by("left_id", "right_id").len("shared"))
+        both_have = (pl.col("left_id").is_in(has["record_id"].implode())
+                     & pl.col("right_id").is_in(has["record_id"].implode()))
+        out.append(chunk.join(shared, on=["left_id", "right_id"], how="left")
+                   .with_columns(pl.when(~both_have).then(-1)
+                                 .otherwise(pl.col("shared").fill_null(0).clip(0, 2))
+                                 .cast(pl.Int8).alias("gamma_relations"))
+                   .select("left_id", "right_id", "gamma_relations"))
+    return pl.concat(out)
 
 
 def _train(scored: pl.DataFrame, params: RelationParams) -> RelationModel:
