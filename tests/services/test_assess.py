@@ -204,13 +204,17 @@ def test_traffickers_section_names_only_what_the_standard_allows(
         "findings": {"key_players": {"named": ["DOE, John"], "not_named": 3},
                      "brokers": {"named": [], "not_named": 1},
                      "official_links": {"named": [], "not_named": 0},
-                     "individuals": {"named": 1, "not_named": 4}},
-        "alerts": [{"typology": "fan_in", "subject": None}]})
+                     "individuals": {"named": 1, "not_named": 4}, "groups": 2,
+                     "entities": 31},
+        "alerts": [{"typology": "fan_in", "subject": None}],
+        "scope": "groups of this flow: communities tagged crime.traffick.drug"})
     html = render_report(data, {})              # no figures: the page still renders
     part = html[html.index('id="cocaine_type-traffickers"'):
                 html.index('id="cocaine_type-money"')]
     assert "DOE, John (+3 not named)" in part and "brokers: none named (+1 not named)" in part
     assert "Money-trail alerts: 1 (fan_in)" in part and "No data answered" not in part
+    assert "2 group(s) of this flow in the network, 31 entities" in part
+    assert "Scope: groups of this flow: communities tagged crime.traffick.drug" in part
     assert data["evidentiary_standard"] in part
 
 

@@ -226,3 +226,18 @@ def test_transfer_records_add_only_transfers_not_already_payments(
     # each CSV row is the same transfer as a Payment (transactionNumber = record id)
     assert again.money.counts["transfers"] == full.money.counts["transfers"]
     assert again.money.transfers["id"].n_unique() == again.money.counts["transfers"]
+
+
+def test_a_flow_family_scope_keeps_the_groups_tagged_with_its_topic(
+        full: TraffickerResult) -> None:
+    assert full.network is not None
+    drugs = full.scope("crime.traffick.drug")
+    assert drugs is not None and 0 < len(drugs) <= full.network.nodes.height
+    # a cocaine world holds no human-trafficking group: that flow's scope is empty
+    assert full.scope("crime.traffick.human") == frozenset()
+    scoped, every = full.findings(drugs), full.findings()
+    assert scoped["groups"] >= 1 and scoped["entities"] == len(drugs)
+    for key in ("key_players", "brokers"):
+        n = len(scoped[key]["named"]) + scoped[key]["not_named"]
+        assert n <= len(every[key]["named"]) + every[key]["not_named"]
+    assert all(a["subject"] is None or a in full.alerts() for a in full.alerts(drugs))

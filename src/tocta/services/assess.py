@@ -175,6 +175,29 @@ def _section(key: str, heading: str, data: dict[str, Any], gaps: Sequence[str]
             "gaps": list(gaps)}
 
 
+#: the FtM topic that tags a flow family's groups (families without one: every entity)
+FAMILY_TOPICS = {"drugs": "crime.traffick.drug", "persons": "crime.traffick.human",
+                 "environment": "crime.env", "firearms": "crime.traffick"}
+
+
+def _traffickers(commodity: str, t: TraffickerResult) -> dict[str, Any]:
+    """Q3 for one flow: the network's communities holding an entity tagged with the flow
+    family's FtM topic (all entities when the family has no topic or nothing is tagged)."""
+    topic = FAMILY_TOPICS.get(get_commodity(commodity).family)
+    scope = t.scope(topic) if topic else None
+    if scope is not None and not scope:
+        scope = None
+        what = (f"no entity the reader may see is tagged {topic}: network and money trails "
+                "over every entity this reader may see")
+    elif scope is None:
+        what = "network and money trails over every entity this reader may see"
+    else:
+        what = (f"groups of this flow: the network's communities holding an entity tagged "
+                f"{topic} (with the companies, accounts and contacts linked to them)")
+    return {"findings": t.findings(scope), "alerts": t.alerts(scope), "scope": what,
+            "topic": topic}
+
+
 def _flow_dict(f: FlowAssessment, traffickers: TraffickerResult | None) -> dict[str, Any]:
     m = f.market.to_dict() if f.market else None
     r = f.routes
@@ -218,8 +241,7 @@ def _flow_dict(f: FlowAssessment, traffickers: TraffickerResult | None) -> dict[
                           "(see defaults_used)"] if m else [])),
         _section("conduct", QUESTIONS[1][1], routes, no_routes),
         _section("traffickers", QUESTIONS[2][1],
-                 {"findings": traffickers.findings(), "alerts": traffickers.alerts()}
-                 if traffickers else {},
+                 _traffickers(f.commodity, traffickers) if traffickers else {},
                  [] if traffickers else ["entities (persons, companies, their links and "
                                          "transfers, from case files or FtM exports)"]),
         _section("money", QUESTIONS[3][1], {

@@ -25,7 +25,7 @@ so a clustering reveals nothing of what is withheld.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -196,8 +196,24 @@ class TraffickerResult:
                 names.append(label)
         return names, hidden
 
-    def findings(self) -> dict[str, Any]:
-        """Key players, brokers and links to officials, named only per the standard."""
+    def scope(self, topic: str) -> frozenset[str] | None:
+        """The entities of one flow family: every community of the network holding an
+        entity tagged with the FtM ``topic`` (or a narrower one: ``crime.traffick.drug``
+        covers ``crime.traffick.drug.cocaine``) — its groups, with the companies, accounts
+        and contacts linked to them. None without a network."""
+        if self.network is None:
+            return None
+        tagged = {self.resolution.canonical_id(v.id) for v in self.resolution.views.values()
+                  if any(t == topic or t.startswith(topic + ".")
+                         for t in v.entity.get("topics", quiet=True))}
+        nodes = self.network.nodes.select("id", "community")
+        groups = set(nodes.filter(pl.col("id").is_in(list(tagged)))["community"].to_list())
+        return frozenset(nodes.filter(pl.col("community").is_in(list(groups)))["id"]
+                         .to_list())
+
+    def findings(self, scope: Collection[str] | None = None) -> dict[str, Any]:
+        """Key players, brokers and links to officials, named only per the standard;
+        ``scope`` limits them to those entities (``scope()`` of a flow family)."""
         none = pl.DataFrame({"id": []}, schema={"id": pl.Utf8})
         net = self.network
         out: dict[str, Any] = {}
@@ -205,20 +221,28 @@ class TraffickerResult:
                            ("brokers", net.brokers.select("id") if net else none),
                            ("official_links", net.pep_links.select("id")
                             if net and net.pep_links.height else none)):
+            if scope is not None:
+                frame = frame.filter(pl.col("id").is_in(list(scope)))
             names, hidden = self._people(frame)
             out[key] = {"named": names, "not_named": hidden}
-        persons = [n for n in self.naming.values()]
+        persons = [n for n in self.naming.values() if scope is None or n.canonical_id in scope]
         out["individuals"] = {"named": sum(n.named for n in persons),
                               "not_named": sum(not n.named for n in persons)}
+        if scope is not None and net is not None:
+            groups = net.nodes.filter(pl.col("id").is_in(list(scope)))["community"]
+            out["groups"] = groups.n_unique()
+            out["entities"] = len(scope)
         return out
 
-    def alerts(self) -> list[dict[str, Any]]:
-        """Money-trail alerts; a subject below the standard is shown as ``None``."""
+    def alerts(self, scope: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Money-trail alerts; a subject below the standard is shown as ``None``; ``scope``
+        keeps those whose subject is one of its entities."""
         if self.money is None:
             return []
         return [{"typology": a.typology, "subject": self.label(a.subject),
                  "transfers": len(a.transfer_ids), "amount": a.amount, "currency": a.currency,
-                 "start": a.start, "end": a.end} for a in self.money.alerts]
+                 "start": a.start, "end": a.end} for a in self.money.alerts
+                if scope is None or a.subject in scope]
 
     def explain(self) -> str:
         """What was read, resolved and found, naming individuals only per the standard."""
