@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from resolution_accuracy import pairwise  # bench/ is on the path when run as a script
+
 SEED = 20261205
 #: nationalities drawn (weights): the simulator's pools across the scenarios' regions
 NATIONALITIES = {"ITA": 6, "ESP": 5, "NGA": 6, "GHA": 3, "SEN": 3, "MAR": 4, "EGY": 3,
@@ -108,17 +110,10 @@ def run(records: pl.DataFrame, work: Path, chunks: int) -> dict[str, float]:
     clusters = cluster_judgements(records["record_id"].to_list(), res.pairs).clusters
     truth = records.select("record_id", pl.col("record_id").str.split("/").list.get(1)
                            .alias("true_id"))
-    j = clusters.join(truth, on="record_id")
-
-    def n_pairs(*cols: str) -> float:
-        return float(j.group_by(cols).len().select(
-            (pl.col("len") * (pl.col("len") - 1) / 2).sum()).item())
-
-    tp = n_pairs("canonical_id", "true_id")
-    prec, rec = tp / max(n_pairs("canonical_id"), 1), tp / max(n_pairs("true_id"), 1)
+    prec, rec, f1 = pairwise(clusters.select("record_id",
+                                             pl.col("canonical_id").alias("cluster")), truth)
     return {"train_s": t1 - t0, "score_s": t2 - t1, "pairs": res.pairs.height,
-            "peak_mb": peak_mb(), "p": prec, "r": rec,
-            "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0}
+            "peak_mb": peak_mb(), "p": prec, "r": rec, "f1": f1}
 
 
 def main() -> None:
