@@ -80,18 +80,29 @@ def leiden(g: ig.Graph, resolution: float = 1.0, seed: int = 0) -> np.ndarray:
 
 def participation(g: ig.Graph, membership: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Participation coefficient, ties into other communities, other communities reached."""
+    """Participation coefficient, ties into other communities, other communities reached
+    (vectorised over the edge list: one count per vertex and neighbouring community)."""
     n = g.vcount()
     coef, ties, reached = np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    for v, nbrs in enumerate(g.get_adjlist()):
-        if not nbrs:
-            continue
-        counts = np.bincount(membership[nbrs])
-        k = len(nbrs)
-        coef[v] = 1.0 - float(((counts / k) ** 2).sum())
-        own = int(membership[v])
-        ties[v] = k - (int(counts[own]) if own < len(counts) else 0)
-        reached[v] = int((counts > 0).sum()) - (1 if own < len(counts) and counts[own] else 0)
+    if g.ecount() == 0:
+        return coef, ties, reached
+    ends = np.asarray(g.get_edgelist(), dtype=np.int64)
+    keep = ends[:, 0] != ends[:, 1]          # a self-loop is no tie (adjacency lists it twice)
+    loops = ends[~keep]
+    ends = ends[keep]
+    v = np.concatenate([ends[:, 0], ends[:, 1], loops[:, 0], loops[:, 0]])
+    u = np.concatenate([ends[:, 1], ends[:, 0], loops[:, 0], loops[:, 0]])
+    comm = membership[u]
+    k = np.bincount(v, minlength=n)
+    pairs, counts = np.unique(v * (int(membership.max()) + 1) + comm, return_counts=True)
+    pv = pairs // (int(membership.max()) + 1)
+    pc = pairs % (int(membership.max()) + 1)
+    share = counts / k[pv]
+    coef = 1.0 - np.bincount(pv, weights=share ** 2, minlength=n)
+    coef[k == 0] = 0.0
+    own = pc == membership[pv]
+    ties = k - np.bincount(pv[own], weights=counts[own], minlength=n).astype(np.int64)
+    reached = np.bincount(pv[~own], minlength=n).astype(np.int64)
     return coef, ties, reached
 
 
