@@ -67,7 +67,10 @@ def people_records(n_records: int, seed: int = SEED) -> pl.DataFrame:
                                      f"{int(rng.integers(1, 29)):02d}",
                        "passport": f"{nat[:2]}{int(rng.integers(10**6, 10**7))}",
                        "national_id": str(int(rng.integers(10**8, 10**9)))})
-    name_people(people, book, rng)
+    # names are kept distinct within batches of 25,000 people (the simulator's rule for one
+    # world); across batches namesakes occur, as in any large population
+    for start in range(0, len(people), 25_000):
+        name_people(people[start:start + 25_000], book, rng)
     rows = []
     for p in people:
         name = true_name(p, book)
