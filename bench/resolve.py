@@ -106,8 +106,13 @@ def run(records: pl.DataFrame, work: Path, chunks: int) -> dict[str, float]:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     t0 = time.perf_counter()
-    load_or_train(prepare_records(records), work, ResolutionParams())   # saves model.json
+    features = prepare_records(records)
+    print(f"  features of {records.height:,} records in {time.perf_counter() - t0:.0f} s; "
+          f"peak RSS {peak_mb():,.0f} MB", flush=True)
+    load_or_train(features, work, ResolutionParams())   # saves model.json
+    del features
     t1 = time.perf_counter()
+    print(f"  trained in {t1 - t0:.0f} s; peak RSS {peak_mb():,.0f} MB", flush=True)
     res = resolve_in_chunks(records, work, chunks=chunks, progress=True)  # scores the chunks
     t2 = time.perf_counter()
     clusters = cluster_judgements(records["record_id"].to_list(), res.pairs).clusters

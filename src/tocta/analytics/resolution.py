@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -55,6 +57,8 @@ class ResolutionParams:
         seed: seed of that sample (same seed, same model, same pairs).
         max_iterations: EM iterations per training session.
         threads: DuckDB threads.
+        memory_limit: DuckDB's memory limit; beyond it DuckDB spills to a temporary folder
+            (a million records otherwise took the whole machine's 24 GB).
     """
 
     min_probability: float = 0.05
@@ -64,6 +68,7 @@ class ResolutionParams:
     seed: int = 42
     max_iterations: int = 20
     threads: int = 2
+    memory_limit: str = "6GB"
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,10 @@ def explain_row(row: dict[str, Any], model: ResolutionModel, params: ResolutionP
 def _linker(features: pl.DataFrame, model_settings: Any, params: ResolutionParams) -> Linker:
     con = duckdb.connect()
     con.execute(f"SET threads = {int(params.threads)}")
+    con.execute(f"SET memory_limit = '{params.memory_limit}'")
+    spill = Path(tempfile.gettempdir()) / "tocta-duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET temp_directory = '{spill}'")
     con.execute("SET preserve_insertion_order = false")
     api = DuckDBAPI(connection=con)
     df = api.register(features.to_arrow(), table_name="records")
