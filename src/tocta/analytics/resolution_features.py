@@ -193,13 +193,16 @@ def cap_pair_keys(frame: pl.DataFrame, max_records: int = MAX_KEY_RECORDS) -> pl
     common = counts.filter(pl.col("len") > max_records)
     if common.height == 0:
         return frame
-    drop = common.group_by("schema").agg(pl.col("pair_keys").alias("_drop"))
-    return (frame.join(drop, on="schema", how="left")
-            .with_columns(pl.col("pair_keys").list.set_difference(
-                pl.col("_drop").fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))))
-            .with_columns(pl.when(pl.col("pair_keys").list.len() > 0)
-                          .then(pl.col("pair_keys")).alias("pair_keys"))
-            .drop("_drop"))
+    # row by row through an anti-join: attaching the list of common keys to every row costs
+    # rows × common keys (a million records took the machine's 24 GB that way)
+    indexed = frame.with_row_index("_row")
+    kept = (indexed.select("_row", "schema", "pair_keys").explode("pair_keys")
+            .drop_nulls("pair_keys")
+            .join(common.select("schema", "pair_keys"), on=["schema", "pair_keys"],
+                  how="anti")
+            .group_by("_row", maintain_order=True).agg("pair_keys"))
+    return (indexed.drop("pair_keys").join(kept, on="_row", how="left").sort("_row")
+            .select(frame.columns))
 
 
 def prepare_records(records: pl.DataFrame,
