@@ -194,7 +194,7 @@ def cap_pair_keys(frame: pl.DataFrame, max_records: int = MAX_KEY_RECORDS) -> pl
     if common.height == 0:
         return frame
     # row by row through an anti-join: attaching the list of common keys to every row costs
-    # rows × common keys (a million records took the machine's 24 GB that way)
+    # memory in rows × common keys (a million records ran out of 24 GB that way)
     indexed = frame.with_row_index("_row")
     kept = (indexed.select("_row", "schema", "pair_keys").explode("pair_keys")
             .drop_nulls("pair_keys")
