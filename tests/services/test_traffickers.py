@@ -241,3 +241,17 @@ def test_a_flow_family_scope_keeps_the_groups_tagged_with_its_topic(
         n = len(scoped[key]["named"]) + scoped[key]["not_named"]
         assert n <= len(every[key]["named"]) + every[key]["not_named"]
     assert all(a["subject"] is None or a in full.alerts() for a in full.alerts(drugs))
+
+
+def test_relation_evidence_reads_links_and_typed_identifier_keys(
+        full: TraffickerResult) -> None:
+    from tocta.services.traffickers import identifier_keys, relation_links
+
+    views = full.resolution.views.values()
+    links = relation_links(views)
+    assert links.height > 0 and set(links["record_id"]) <= set(full.resolution.views)
+    keys = identifier_keys(views)
+    assert keys.height > 0
+    # cleaned and typed as the resolution model's identifiers: accounts meet by IBAN
+    assert {k.split(":", 1)[0] for k in keys["key"]} <= {"iban", "registration", "imo"}
+    assert all(k.split(":", 1)[1].isalnum() for k in keys["key"])

@@ -94,9 +94,9 @@ def participation(g: ig.Graph, membership: np.ndarray
     u = np.concatenate([ends[:, 1], ends[:, 0], loops[:, 0], loops[:, 0]])
     comm = membership[u]
     k = np.bincount(v, minlength=n)
-    pairs, counts = np.unique(v * (int(membership.max()) + 1) + comm, return_counts=True)
-    pv = pairs // (int(membership.max()) + 1)
-    pc = pairs % (int(membership.max()) + 1)
+    base = int(membership.max()) + 1          # (vertex, community) as one integer key
+    pairs, counts = np.unique(v * base + comm, return_counts=True)
+    pv, pc = pairs // base, pairs % base
     share = counts / k[pv]
     coef = 1.0 - np.bincount(pv, weights=share ** 2, minlength=n)
     coef[k == 0] = 0.0

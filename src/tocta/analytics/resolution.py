@@ -58,7 +58,7 @@ class ResolutionParams:
         max_iterations: EM iterations per training session.
         threads: DuckDB threads.
         memory_limit: DuckDB's memory limit; beyond it DuckDB spills to a temporary folder
-            (a million records otherwise took the whole machine's 24 GB).
+            (unlimited, it may take most of the machine on large inputs).
     """
 
     min_probability: float = 0.05

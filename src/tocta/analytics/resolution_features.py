@@ -188,18 +188,17 @@ def cap_pair_keys(frame: pl.DataFrame, max_records: int = MAX_KEY_RECORDS) -> pl
     """
     if frame.height == 0:
         return frame
-    counts = (frame.select("schema", "pair_keys").explode("pair_keys")
-              .drop_nulls("pair_keys").group_by("schema", "pair_keys").len())
-    common = counts.filter(pl.col("len") > max_records)
-    if common.height == 0:
-        return frame
     # row by row through an anti-join: attaching the list of common keys to every row costs
     # memory in rows × common keys (a million records ran out of 24 GB that way)
     indexed = frame.with_row_index("_row")
-    kept = (indexed.select("_row", "schema", "pair_keys").explode("pair_keys")
-            .drop_nulls("pair_keys")
-            .join(common.select("schema", "pair_keys"), on=["schema", "pair_keys"],
-                  how="anti")
+    exploded = (indexed.select("_row", "schema", "pair_keys").explode("pair_keys")
+                .drop_nulls("pair_keys"))
+    common = (exploded.group_by("schema", "pair_keys").len()
+              .filter(pl.col("len") > max_records))
+    if common.height == 0:
+        return frame
+    kept = (exploded.join(common.select("schema", "pair_keys"), on=["schema", "pair_keys"],
+                          how="anti")
             .group_by("_row", maintain_order=True).agg("pair_keys"))
     return (indexed.drop("pair_keys").join(kept, on="_row", how="left").sort("_row")
             .select(frame.columns))

@@ -1,5 +1,5 @@
 """Relation evidence for entity resolution: two records with the same associates are likelier
-one person (collective resolution, one round).
+one person (collective resolution, in rounds).
 
 Names, dates and identifiers cannot tell two people called "Aung Win" apart when neither
 record has a date or a passport. Their relations often can: if a co-member of the group one

@@ -43,6 +43,7 @@ from tocta.analytics.resolution_clusters import (
     Judgement,
     cluster_judgements,
 )
+from tocta.analytics.resolution_features import identifiers
 from tocta.analytics.resolution_relations import RelationParams, rescore_with_relations
 from tocta.entities import judgements as store_judgements
 from tocta.entities.read import EntityView, iter_entities
@@ -58,10 +59,10 @@ __all__ = ["EvidentiaryStandard", "Naming", "Resolution", "TraffickerParams",
 #: FtM relation schema → (relation name, first end, second end)
 RELATIONS = {schema: (name, a, b) for name, (schema, a, b) in RELATION_SCHEMATA.items()}
 PERSON = "Person"
-#: identifiers that name a related entity across agencies (relation evidence)
-_KEY_PROPS = {"BankAccount": ("iban", "accountNumber"), "Company": ("registrationNumber",),
-              "Organization": ("registrationNumber",), "Vessel": ("imoNumber",),
-              "Airplane": ("registrationNumber",), "Vehicle": ("registrationNumber",)}
+#: FtM properties that name a related entity across agencies (relation evidence), as the
+#: identifier columns of ``resolution_features.identifiers``
+_KEY_PROPS = {"iban": "account_number", "accountNumber": "account_number",
+              "registrationNumber": "registration_number", "imoNumber": "imo_number"}
 _TEXT = {"name": "name", "birth_date": "birthDate", "nationality": "nationality",
          "gender": "gender", "passport_number": "passportNumber", "id_number": "idNumber",
          "country": "country", "address": "address"}
@@ -317,29 +318,37 @@ def person_records(views: Iterable[EntityView]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={c: pl.Utf8 for c in ("record_id", "schema", *_TEXT)})
 
 
+def _ends(view: EntityView) -> tuple[str, list[tuple[str, str]]]:
+    """A relation entity's relation name and its (first end, second end) pairs; no pairs for
+    any other entity or a relation missing an end."""
+    spec = RELATIONS.get(view.entity.schema.name)
+    if spec is None:
+        return "", []
+    relation, first, second = spec
+    return relation, [(a, b) for a in view.entity.get(first, quiet=True)
+                      for b in view.entity.get(second, quiet=True)]
+
+
 def relation_links(views: Iterable[EntityView]) -> pl.DataFrame:
     """``record_id``, ``linked_id``: the two ends of every visible relation entity."""
-    rows = []
-    for v in views:
-        spec = RELATIONS.get(v.entity.schema.name)
-        if spec is None:
-            continue
-        _, first, second = spec
-        rows += [(a, b) for a in v.entity.get(first, quiet=True)
-                 for b in v.entity.get(second, quiet=True)]
+    rows = [pair for v in views for pair in _ends(v)[1]]
     return pl.DataFrame(rows, schema={"record_id": pl.Utf8, "linked_id": pl.Utf8},
                         orient="row")
 
 
 def identifier_keys(views: Iterable[EntityView]) -> pl.DataFrame:
-    """``record_id``, ``key``: accounts, companies, vessels... by their identifiers."""
+    """``record_id``, ``key``: accounts, companies, vessels... by their identifiers, cleaned
+    and typed as the resolution model's own (``iban:…``, ``registration:…``, ``imo:…``)."""
     rows = []
     for v in views:
-        for schema, props in _KEY_PROPS.items():
-            if v.entity.schema.is_a(schema):
-                rows += [(v.id, f"{prop}:{''.join(ch for ch in value.upper() if ch.isalnum())}")
-                         for prop in props for value in v.entity.get(prop, quiet=True)]
-                break
+        if v.entity.schema.is_a(PERSON):
+            continue
+        row: dict[str, list[str]] = {}
+        for prop, column in _KEY_PROPS.items():
+            if prop in v.entity.schema.properties:
+                row.setdefault(column, []).extend(v.entity.get(prop, quiet=True))
+        rows += [(v.id, key) for key in identifiers(
+            {column: ";".join(values) for column, values in row.items() if values})]
     return pl.DataFrame(rows, schema={"record_id": pl.Utf8, "key": pl.Utf8}, orient="row")
 
 
@@ -485,22 +494,17 @@ def _links(res: Resolution) -> tuple[pl.DataFrame, dict[str, set[tuple[str, str 
     rows: list[dict[str, str | None]] = []
     linked: dict[str, set[tuple[str, str | None, str | None]]] = {}
     for view in res.views.values():
-        spec = RELATIONS.get(view.entity.schema.name)
-        if spec is None:
-            continue
-        relation, first, second = spec
-        ends_a, ends_b = view.entity.get(first, quiet=True), view.entity.get(second, quiet=True)
-        if not ends_a or not ends_b:
+        relation, ends = _ends(view)
+        if not ends:
             continue
         grade, per_source = _grade_of(view)
-        for a in ends_a:
-            for b in ends_b:
-                ca, cb = res.canonical_id(a), res.canonical_id(b)
-                rows.append({"source": ca, "target": cb, "relation": relation,
-                             "grade": grade, "entity_id": view.id})
-                for end in (ca, cb):
-                    bucket = linked.setdefault(end, set())
-                    bucket.update((src, g, ag) for src, (g, ag) in per_source.items())
+        for a, b in ends:
+            ca, cb = res.canonical_id(a), res.canonical_id(b)
+            rows.append({"source": ca, "target": cb, "relation": relation,
+                         "grade": grade, "entity_id": view.id})
+            for end in (ca, cb):
+                bucket = linked.setdefault(end, set())
+                bucket.update((src, g, ag) for src, (g, ag) in per_source.items())
     frame = pl.DataFrame(rows, schema={"source": pl.Utf8, "target": pl.Utf8,
                                        "relation": pl.Utf8, "grade": pl.Utf8,
                                        "entity_id": pl.Utf8})
