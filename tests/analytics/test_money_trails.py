@@ -62,6 +62,30 @@ def test_fan_in_and_fan_out_count_distinct_parties_within_the_window() -> None:
     assert {a.subject for a in no_filter.alerts} == {"boss", "firm"}
 
 
+def test_fans_count_repeat_counterparties_against_the_partys_usual_activity() -> None:
+    mules = [(f"o{k}", "boss", f"m{k % 3 + 1}", 2_000, k // 2) for k in range(7)]
+    collect = [(f"c{k}", f"c{k % 3 + 1}", "collector", 4_000, k) for k in range(5)]
+    two = [(f"x{k}", "fewpay", f"x{k % 2}", 2_000, k) for k in range(6)]      # 2 payees
+    four = [(f"y{k}", "smallpay", f"y{k}", 2_000, k) for k in range(4)]      # 4 transfers
+    # a shop paying five suppliers every ten days, then fifteen payments at once
+    steady = [(f"s{b}_{k}", "shop", f"sup{k}", 5_000, 10 * b) for b in range(10)
+              for k in range(5)]
+    spike = [(f"z{k}", "shop", f"sup{k % 5}", 5_000, 100) for k in range(15)]
+    t = tx(mules + collect + two + four + steady + spike)
+    r_out = trace_money(t, params=ONLY["fan_out"])
+    assert {a.subject: set(a.transfer_ids) for a in r_out.alerts} == {
+        "boss": {f"o{k}" for k in range(7)}, "shop": {f"z{k}" for k in range(15)}}
+    boss = next(a for a in r_out.alerts if a.subject == "boss")
+    assert boss.reason.startswith("boss paid 3 distinct payees in 7 transfers within 3 days")
+    assert "usually 0.0 per 7 days" in boss.reason
+    r_in = trace_money(t, params=ONLY["fan_in"])
+    assert [(a.subject, a.transfer_ids) for a in r_in.alerts] == [
+        ("collector", tuple(f"c{k}" for k in range(5)))]
+    # without the comparison with its usual activity, the shop's ordinary batches are fans
+    flat = trace_money(t, params=MoneyTrailParams(typologies=("fan_out",), fan_burst=0.0))
+    assert {f"s{b}_0" for b in range(10)} <= flat.flagged_ids()
+
+
 def test_pass_through_pairs_similar_amounts_in_and_out() -> None:
     t = tx([("in1", "a", "mule", 50_000, 0), ("out1", "mule", "b", 49_000, 4),
             ("in2", "c", "store", 50_000, 0), ("out2", "store", "d", 20_000, 2),

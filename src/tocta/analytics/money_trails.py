@@ -47,7 +47,12 @@ class MoneyTrailParams:
             Bank Secrecy Act and in many FATF members; set the jurisdiction's own).
         structuring_band: a transfer is "just under" from this share of the threshold.
         structuring_min_count, structuring_window_days: how many within how long.
-        fan_min_parties, fan_in_window_days, fan_out_window_days: distinct counterparties.
+        fan_min_transfers, fan_min_parties, fan_in_window_days, fan_out_window_days: a fan
+            is at least this many transfers with this many distinct counterparties within
+            the window.
+        fan_burst: ... and at least this many times the party's usual number of transfers
+            per window (its other ones, over the rest of the period), so that an account
+            always this busy is not a fan.
         benign_purposes: purposes excluded from fan detection (declared payroll).
         pass_through_days, pass_through_tolerance, pass_through_min_amount: in and out.
         round_trip_max_hops, round_trip_days, round_trip_tolerance, round_trip_min_amount.
@@ -63,7 +68,9 @@ class MoneyTrailParams:
     structuring_band: float = 0.8
     structuring_min_count: int = 3
     structuring_window_days: int = 14
-    fan_min_parties: int = 5
+    fan_min_transfers: int = 5
+    fan_min_parties: int = 3
+    fan_burst: float = 3.0
     fan_in_window_days: int = 7
     fan_out_window_days: int = 7
     benign_purposes: tuple[str, ...] = ("salary", "payroll", "wages", "pension")
@@ -140,7 +147,8 @@ class MoneyTrailResult:
                  f"shapes.",
                  f"Thresholds: reporting {p.reporting_threshold:,.0f}, structuring from "
                  f"{p.structuring_band:.0%} of it (≥ {p.structuring_min_count} in "
-                 f"{p.structuring_window_days} days); fans ≥ {p.fan_min_parties} parties; "
+                 f"{p.structuring_window_days} days); fans ≥ {p.fan_min_transfers} transfers "
+                 f"from ≥ {p.fan_min_parties} parties, ≥ {p.fan_burst:g}× usual; "
                  f"pass-through within {p.pass_through_days} days ±"
                  f"{p.pass_through_tolerance:.0%}; round trips ≤ {p.round_trip_max_hops} "
                  f"hops in {p.round_trip_days} days."]
@@ -232,7 +240,7 @@ def _detect(typology: str, t: pl.DataFrame, p: MoneyTrailParams,
     if typology in ("fan_in", "fan_out"):
         window = p.fan_in_window_days if typology == "fan_in" else p.fan_out_window_days
         return detect_fans(t, typology[4:], p.fan_min_parties, window,
-                           benign_pattern(p.benign_purposes))
+                           benign_pattern(p.benign_purposes), p.fan_min_transfers, p.fan_burst)
     if typology == "pass_through":
         return detect_pass_through(t, p.pass_through_days, p.pass_through_tolerance,
                                    p.pass_through_min_amount)

@@ -9,11 +9,17 @@ is a fan-out, shops deposit cash near the threshold), so an alert is a lead, not
 
 * ``structuring``: at least ``min_count`` transfers to (or from) one party within
   ``window_days``, each between ``band`` × threshold and the threshold.
-* ``fan_in`` / ``fan_out``: one party receives from (pays to) at least ``min_parties``
-  distinct counterparties within ``window_days`` (self-transfers and transfers whose purpose
-  matches ``benign_purpose``, e.g. declared payroll, are left out).
+* ``fan_in`` / ``fan_out``: one party receives (pays) at least ``min_transfers`` transfers
+  from (to) at least ``min_parties`` distinct counterparties within ``window_days``, at least
+  ``burst`` times its usual number per window (self-transfers and transfers whose purpose
+  matches ``benign_purpose``, e.g. declared payroll, are left out). Counting transfers and
+  counterparties together finds a few mules paying or paid several times each; comparing
+  with the party's own activity spares accounts that are always this busy.
 * ``pass_through``: money into a party and out again within ``days``, the outgoing amount
-  within ``tolerance`` of the incoming one, above ``min_amount``.
+  within ``tolerance`` of the incoming one, above ``min_amount`` (one transfer in, one out:
+  summed inflows against summed outflows over a window matched ordinary companies, paid
+  for their goods and paying suppliers or salaries, by chance more often; see
+  docs/methodology/networks-and-money.md).
 * ``round_trip``: a chain of 2..``max_hops`` transfers, dates in order within ``days``, each
   hop's amount within ``tolerance`` of the previous one, that returns to its origin.
 * ``front_company``: transfers into and out of companies flagged as fronts (e.g. owned or
@@ -110,32 +116,49 @@ def detect_structuring(t: pl.DataFrame, threshold: float, band: float = 0.8,
     return alerts
 
 
-def detect_fans(t: pl.DataFrame, direction: str, min_parties: int = 5, window_days: int = 7,
-                benign_purpose: str | None = None) -> list[Alert]:
-    """Fan-in (``direction="in"``) or fan-out (``"out"``) through one party."""
+def detect_fans(t: pl.DataFrame, direction: str, min_parties: int = 3, window_days: int = 7,
+                benign_purpose: str | None = None, min_transfers: int = 5,
+                burst: float = 3.0) -> list[Alert]:
+    """Fan-in (``direction="in"``) or fan-out (``"out"``) through one party.
+
+    A window of ``window_days`` is a fan when it holds at least ``min_transfers`` transfers
+    with at least ``min_parties`` distinct counterparties, and at least ``burst`` times the
+    party's usual number of such transfers per window (its other transfers on that side,
+    spread over the rest of the period the table covers): a sudden run, not a busy account's
+    ordinary week. Counterparties may repeat (a few mules paying several times each).
+    """
     hub, other = ("payee", "payer") if direction == "in" else ("payer", "payee")
     typology = f"fan_{direction}"
     pool = t.filter(pl.col("payer") != pl.col("payee"))
     if benign_purpose:
         pool = pool.filter(~pl.col("purpose").fill_null("").str.contains(
             f"(?i){benign_purpose}"))
+    if pool.is_empty():
+        return []
+    all_days = _day(t["date"])
+    # the rest of the period, in windows (at least one, for tables shorter than a window)
+    rest = max((int(all_days.max() - all_days.min()) + 1 - window_days) / window_days, 1.0)
     alerts: list[Alert] = []
     for (who, _cur), part in pool.sort("date", "id").group_by(hub, "currency",
                                                                maintain_order=True):
-        if part.height < min_parties:
+        if part.height < min_transfers:
             continue
         days = _day(part["date"])
         others = part[other].to_list()
         good = [(i, j) for i, j in _windows(days, window_days)
-                if len(set(others[i:j])) >= min_parties]
+                if j - i >= min_transfers and len(set(others[i:j])) >= min_parties
+                and j - i >= burst * (part.height - (j - i)) / rest]
         for a, b in _merge(good):
             run = part.slice(a, b - a)
             n = run[other].n_unique()
+            usual = (part.height - run.height) / rest
             verb = f"received from {n} distinct payers" if direction == "in" else \
                 f"paid {n} distinct payees"
             alerts.append(_alert(typology, str(who), run, (
                 f"{who} {verb} in {run.height} transfers within "
-                f"{int(days[b - 1] - days[a])} days (≥ {min_parties} within {window_days})")))
+                f"{int(days[b - 1] - days[a])} days (≥ {min_transfers} "
+                f"from ≥ {min_parties} within {window_days}; usually {usual:.1f} per "
+                f"{window_days} days)")))
     return alerts
 
 
