@@ -146,9 +146,16 @@ def test_resolution_mapping_and_aggregates() -> None:
 
 #: detector → the planted typologies it is meant to find
 TARGETS = {"structuring": {"structuring", "cash_courier"}, "fan_in": {"fan_in"},
-           "fan_out": {"fan_out"}, "pass_through": {"round_trip", "shell_company"},
+           "fan_out": {"fan_out"}, "pass_through": {"round_trip"},
            "round_trip": {"round_trip"},
            "front_company": {"front_company", "shell_company", "round_trip"}}
+#: the mapping before issue 6 was measured: pass-through was also scored against the planted
+#: shell-company patterns. It no longer is: there the shell is paid one to three fees and, on
+#: another day within 60 days, lends on an amount drawn independently of them (as often more
+#: as less than it has just received); no money goes in and out again for a pass-through rule
+#: to see, and any hit is chance. The front-company detector is the one scored on shell
+#: companies. The bench reports pass-through under both mappings.
+TARGETS_BEFORE = {**TARGETS, "pass_through": {"round_trip", "shell_company"}}
 
 
 def simulated_transfers(seed: int) -> tuple[pl.DataFrame, pl.DataFrame, tuple[str, ...]]:
@@ -172,24 +179,37 @@ def simulated_transfers(seed: int) -> tuple[pl.DataFrame, pl.DataFrame, tuple[st
     return table, truth, fronts
 
 
-def score(flagged: set[str], truth: pl.DataFrame, target: set[str]) -> tuple[float, float]:
+def score(flagged: set[str], truth: pl.DataFrame, target: set[str]
+          ) -> tuple[float, float, float]:
+    """Precision (share of flagged transfers that are illicit), recall (share of the planted
+    transfers of ``target`` flagged) and false positives per 1,000 transfers (flagged
+    transfers that are not illicit, over every transfer in ``truth``)."""
     planted = set(truth.filter(pl.col("typology").is_in(list(target)))["transfer_id"])
     illicit = set(truth.filter(pl.col("is_illicit"))["transfer_id"])
     precision = len(flagged & illicit) / len(flagged) if flagged else 0.0
     recall = len(flagged & planted) / len(planted) if planted else 1.0
-    return precision, recall
+    return precision, recall, 1000 * len(flagged - illicit) / max(truth.height, 1)
+
+
+#: seed 5 as measured (precision, recall, false positives per 1,000 transfers); issue 6 asks
+#: recall ≥ 0.8 at ≤ 5 false positives per 1,000 transfers (bench/networks.py: seeds 5, 7, 9)
+SEED_5 = {"structuring": (1.00, 0.89, 0.0), "fan_in": (0.96, 0.92, 0.25),
+          "fan_out": (1.00, 0.87, 0.0), "pass_through": (0.38, 1.00, 1.95),
+          "round_trip": (1.00, 1.00, 0.0), "front_company": (1.00, 0.93, 0.0)}
 
 
 def test_simulated_world_detectors_find_planted_laundering() -> None:
     table, truth, fronts = simulated_transfers(seed=5)
     r = trace_money(table, params=MoneyTrailParams(front_companies=fronts))
     figures = {t: score(r.flagged_ids(t), truth, TARGETS[t]) for t in TARGETS}
-    for t, (p, rec) in figures.items():
+    for t, (p, rec, fp) in figures.items():
         print(f"{t}: precision (illicit) {p:.2f}, recall (planted {'/'.join(TARGETS[t])}) "
-              f"{rec:.2f}")
-    for t in ("structuring", "fan_in", "round_trip", "front_company"):
-        assert figures[t][0] >= 0.9 and figures[t][1] >= 0.75, t
-    assert figures["fan_out"][0] >= 0.8 and figures["fan_out"][1] >= 0.4
-    assert figures["pass_through"][1] > 0.1  # weak: business wires look the same
+              f"{rec:.2f}, {fp:.2f} false positives per 1,000 transfers")
+    for t, (p, rec, fp) in figures.items():
+        p5, rec5, fp5 = SEED_5[t]
+        assert rec >= 0.8 and fp <= 5.0, t
+        assert p >= p5 - 0.05 and rec >= rec5 - 0.05 and fp <= fp5 + 1.0, t
     alert = next(a for a in r.alerts if a.typology == "round_trip")
     assert len(alert.transfer_ids) >= 2 and "back to the origin" in alert.reason
+    fan = next(a for a in r.alerts if a.typology == "fan_out")
+    assert f"in {len(fan.transfer_ids)} transfers within" in fan.reason
