@@ -155,7 +155,8 @@ def accuracy(seeds: tuple[int, ...]) -> None:
                  if r["recall"] < 0.8 or r["fp_per_1000"] > 5]
         print(f"  {name} ({targets}): precision {p:.2f}, recall {rec:.2f}, "
               f"{fp:.1f} FP per 1,000; target "
-              + (f"missed on seed {', '.join(short)}" if short else "met on every seed"))
+              + (f"missed on seed{'s' * (len(short) > 1)} {', '.join(short)}" if short
+                 else "met on every seed"))
 
 
 def main() -> None:
