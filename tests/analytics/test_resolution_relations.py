@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
 
+from tocta.analytics.resolution_clusters import Judgement
 from tocta.analytics.resolution_relations import (
     RelationParams,
     add_relation_evidence,
+    hub_keys,
     neighbour_keys,
+    rescore_with_relations,
 )
 
 
@@ -84,3 +88,55 @@ def test_too_few_training_pairs_leave_scores_unchanged_and_say_why() -> None:
     assert not model.used and "too few training pairs" in model.explain()
     assert out["match_probability"].to_list() == pytest.approx(
         pairs["match_probability"].to_list())
+
+
+def test_groups_are_resolved_by_the_members_they_share() -> None:
+    # org1 (agency A) lists a1 and c1; org2 (agency B) lists b1 and c2; c1 and c2 are one
+    # person after the first clustering (key P-C): the two groups are one, so a1 and b1,
+    # who have no co-member in common, meet through it. org3 shares nobody and stays apart.
+    links = _links(("a1", "org1"), ("c1", "org1"), ("b1", "org2"), ("c2", "org2"),
+                   ("e1", "org3"), ("f1", "org3"))
+    keys = pl.DataFrame({"record_id": ["a1", "c1", "b1", "c2", "e1", "f1"],
+                         "key": ["P-A", "P-C", "P-B", "P-C", "P-E", "P-F"]})
+    hubs = hub_keys(links, keys)
+    got = dict(zip(hubs["record_id"], hubs["key"], strict=True))
+    assert got == {"org1": "hub:org1", "org2": "hub:org1", "org3": "hub:org3"}
+    out = neighbour_keys(links, keys, hubs)
+    of = {r: set(out.filter(pl.col("record_id") == r)["key"]) for r in ("a1", "b1", "e1")}
+    assert of["a1"] == {"hub:org1", "P-C"} and of["b1"] == {"hub:org1", "P-C"}
+    assert of["e1"] == {"hub:org3", "P-F"}
+    # without resolving the groups, a1 and b1 only meet through the shared co-member
+    assert set(neighbour_keys(links, keys).filter(pl.col("record_id") == "a1")["key"]) \
+        == {"P-C"}
+
+
+def test_a_key_shared_by_many_groups_links_none_of_them() -> None:
+    # one lawyer (key L) serves five groups: they are not one group for it
+    links = _links(*[(f"law{i}", f"org{i}") for i in range(5)],
+                   *[(f"m{i}", f"org{i}") for i in range(5)])
+    keys = pl.DataFrame({"record_id": [f"law{i}" for i in range(5)]
+                         + [f"m{i}" for i in range(5)],
+                         "key": ["L"] * 5 + [f"P{i}" for i in range(5)]})
+    assert hub_keys(links, keys, key_max=4)["key"].n_unique() == 5
+    assert hub_keys(links, keys, key_max=5)["key"].n_unique() == 1
+    assert hub_keys(links, keys, min_shared=2)["key"].n_unique() == 5
+
+
+def test_a_negative_judgement_keeps_two_neighbours_apart() -> None:
+    # a and b are each linked to an associate (x, y); x and y score 0.99 (one person for the
+    # first clustering) unless an analyst judged them different
+    pairs = pl.DataFrame({"left_id": ["a", "x"], "right_id": ["b", "y"],
+                          "match_probability": [0.5, 0.99],
+                          "match_weight": [0.0, math.log2(99)]})
+    links = _links(("a", "x"), ("b", "y"))
+    empty = pl.DataFrame(schema={"record_id": pl.Utf8, "key": pl.Utf8})
+    ids = ["a", "b", "x", "y"]
+
+    def level(judgements: list[Judgement]) -> int:
+        out, _ = rescore_with_relations(ids, pairs, links, empty, RelationParams(),
+                                        judgements)
+        return int(out.filter(pl.col("left_id") == "a")["gamma_relations"].item())
+
+    assert level([]) == 1
+    no = Judgement("x", "y", "negative", "analyst", datetime(2026, 12, 6, tzinfo=UTC))
+    assert level([no]) == 0

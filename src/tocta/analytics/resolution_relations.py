@@ -14,7 +14,11 @@ Method (after Bhattacharya and Getoor's collective resolution, in Fellegi–Sunt
    across agencies: a person's canonical id from a first, strict clustering of the
    attribute-only model; an account, company or vessel's identifier (IBAN, registration
    number, IMO). A related record with neither (an Organization, whose name each agency writes
-   its own way) stands for its own related records: co-members meet through the group.
+   its own way: "Operation Lynx" for one, "Saint-Tropez cartel" for another) is a *hub*: it
+   is resolved by its members — two hubs that hold a keyed related record in common (one
+   person, after the first clustering, listed by both agencies) are one group, and so are
+   their components — and the group's key counts for each of its members; the hub also
+   stands for its own related records, so co-members meet through it.
 2. **The comparison.** For a candidate pair, the number of neighbour keys the two records
    share (their own clusters excluded): none, one, two or more; neutral when either record
    has no keyed relation.
@@ -33,14 +37,18 @@ Analytics only: frames in, a frozen result out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-from tocta.analytics.resolution_clusters import ClusterParams, cluster_judgements
+from tocta.analytics.resolution_clusters import ClusterParams, Judgement, cluster_judgements
 
 __all__ = ["RELATION_LEVELS", "RelationModel", "RelationParams", "add_relation_evidence",
-           "neighbour_keys", "rescore_with_relations"]
+           "hub_keys", "neighbour_keys", "rescore_with_relations"]
 
 RELATION_LEVELS = {-1: "no keyed relation on one side (neutral)",
                    0: "no related entity in common",
@@ -60,6 +68,11 @@ class RelationParams:
         min_pairs: fewest training pairs (with keyed relations on both sides) per side.
         rounds: rescoring rounds; each resolves the neighbours with the previous round's
             scores (the second round gains from the first's merges; more rarely change).
+        hub_min_shared: two hubs (unkeyed related records, e.g. organizations) holding at
+            least this many keyed related records in common are one; None: hubs are not
+            resolved, only passed through to their related records.
+        hub_key_max: a key held by more hubs than this links none of them (a bank or a
+            lawyer serving many groups would otherwise chain unrelated groups into one).
     """
 
     seed_probability: float = 0.9
@@ -67,6 +80,8 @@ class RelationParams:
     u_probability: float = 0.001
     min_pairs: int = 30
     rounds: int = 2
+    hub_min_shared: int | None = 1
+    hub_key_max: int = 10
 
 
 @dataclass(frozen=True)
@@ -107,7 +122,52 @@ class RelationModel:
         return "\n".join(lines)
 
 
-def neighbour_keys(links: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+def _symmetric(links: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat([
+        links.select(pl.col("record_id").cast(pl.Utf8), pl.col("linked_id").cast(pl.Utf8)),
+        links.select(pl.col("linked_id").cast(pl.Utf8).alias("record_id"),
+                     pl.col("record_id").cast(pl.Utf8).alias("linked_id"))]).unique()
+
+
+def hub_keys(links: pl.DataFrame, keys: pl.DataFrame, min_shared: int = 1,
+             key_max: int = 10) -> pl.DataFrame:
+    """Resolve the hubs — related records without a key — by the keys of their own related
+    records: hubs holding at least ``min_shared`` keys in common are one, transitively.
+
+    Args:
+        links: ``record_id``, ``linked_id`` (either direction).
+        keys: ``record_id``, ``key`` of the keyed records.
+        min_shared: keys two hubs must hold in common.
+        key_max: keys held by more hubs than this are not used to link hubs.
+
+    Returns:
+        ``record_id`` (a hub), ``key`` (``hub:`` and the smallest hub id of its component);
+        every hub with a keyed related record has one, alone or not.
+    """
+    both = _symmetric(links)
+    keyed = keys.select(pl.col("record_id").cast(pl.Utf8), pl.col("key").cast(pl.Utf8))
+    held = (both.join(keyed, on="record_id", how="anti")
+            .join(keyed, left_on="linked_id", right_on="record_id")
+            .select(pl.col("record_id").alias("hub"), "key").unique())
+    hubs = held["hub"].unique().sort()
+    if hubs.is_empty():
+        return pl.DataFrame(schema={"record_id": pl.Utf8, "key": pl.Utf8})
+    index = pl.DataFrame({"hub": hubs, "i": np.arange(hubs.len())})
+    usable = held.filter(pl.len().over("key") <= key_max).join(index, on="hub")
+    linked = (usable.join(usable, on="key").filter(pl.col("i") < pl.col("i_right"))
+              .group_by("i", "i_right").len().filter(pl.col("len") >= min_shared))
+    graph = coo_matrix((np.ones(linked.height), (linked["i"].to_numpy(),
+                                                 linked["i_right"].to_numpy())),
+                       shape=(hubs.len(), hubs.len()))
+    _, label = connected_components(graph, directed=False)
+    first = pl.DataFrame({"hub": hubs, "c": label}).group_by("c").agg(
+        pl.col("hub").min().alias("key"))
+    return (pl.DataFrame({"record_id": hubs, "c": label}).join(first, on="c")
+            .select("record_id", ("hub:" + pl.col("key")).alias("key")))
+
+
+def neighbour_keys(links: pl.DataFrame, keys: pl.DataFrame,
+                   hubs: pl.DataFrame | None = None) -> pl.DataFrame:
     """Each record's related entities, named by what identifies them across agencies.
 
     Args:
@@ -116,25 +176,29 @@ def neighbour_keys(links: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
         keys: ``record_id``, ``key`` — a cross-agency key for the records that have one
             (a person's canonical id, an account's IBAN...). Related records without a key
             are passed through: their own related records' keys count instead.
+        hubs: ``record_id``, ``key`` of resolved hubs (``hub_keys``): their key counts too.
 
     Returns:
         ``record_id``, ``key`` (distinct pairs).
     """
-    both = pl.concat([
-        links.select(pl.col("record_id").cast(pl.Utf8), pl.col("linked_id").cast(pl.Utf8)),
-        links.select(pl.col("linked_id").cast(pl.Utf8).alias("record_id"),
-                     pl.col("record_id").cast(pl.Utf8).alias("linked_id"))]).unique()
+    both = _symmetric(links)
     keyed = keys.select(pl.col("record_id").cast(pl.Utf8), pl.col("key").cast(pl.Utf8))
     direct = both.join(keyed, left_on="linked_id", right_on="record_id") \
         .select("record_id", "key")
-    hubs = both.join(keyed, left_on="linked_id", right_on="record_id", how="anti")
+    unkeyed = both.join(keyed, left_on="linked_id", right_on="record_id", how="anti")
     # record -> hub -> other record of the hub (not itself) -> its key
-    through = (hubs.join(both.rename({"record_id": "hub", "linked_id": "other"}),
-                         left_on="linked_id", right_on="hub")
+    through = (unkeyed.join(both.rename({"record_id": "hub", "linked_id": "other"}),
+                            left_on="linked_id", right_on="hub")
                .filter(pl.col("other") != pl.col("record_id"))
                .join(keyed, left_on="other", right_on="record_id")
                .select("record_id", "key"))
-    return pl.concat([direct, through]).unique()
+    parts = [direct, through]
+    if hubs is not None:
+        parts.append(unkeyed.join(hubs.select(pl.col("record_id").cast(pl.Utf8),
+                                              pl.col("key").cast(pl.Utf8)),
+                                  left_on="linked_id", right_on="record_id")
+                     .select("record_id", "key"))
+    return pl.concat(parts).unique()
 
 
 def _levels(pairs: pl.DataFrame, nkeys: pl.DataFrame, own: pl.DataFrame,
@@ -209,7 +273,9 @@ def add_relation_evidence(pairs: pl.DataFrame, links: pl.DataFrame, keys: pl.Dat
                                       pl.col("key").cast(pl.Utf8)),
                           own.select("record_id", pl.col("own").alias("key"))]).unique(
         "record_id", keep="first")
-    nkeys = neighbour_keys(links, all_keys)
+    hubs = None if params.hub_min_shared is None else hub_keys(
+        links, all_keys, params.hub_min_shared, params.hub_key_max)
+    nkeys = neighbour_keys(links, all_keys, hubs)
     levels = _levels(pairs, nkeys, own)
     scored = pairs.drop("gamma_relations", "bf_relations", strict=False).join(
         levels, on=["left_id", "right_id"], how="left").with_columns(
@@ -226,7 +292,8 @@ def add_relation_evidence(pairs: pl.DataFrame, links: pl.DataFrame, keys: pl.Dat
 
 
 def rescore_with_relations(record_ids: list[str], pairs: pl.DataFrame, links: pl.DataFrame,
-                           keys: pl.DataFrame, params: RelationParams | None = None
+                           keys: pl.DataFrame, params: RelationParams | None = None,
+                           judgements: Iterable[Judgement] = ()
                            ) -> tuple[pl.DataFrame, RelationModel]:
     """``add_relation_evidence`` over ``params.rounds`` rounds, each resolving the neighbours
     by clustering the previous round's scores at ``params.seed_probability``.
@@ -237,14 +304,17 @@ def rescore_with_relations(record_ids: list[str], pairs: pl.DataFrame, links: pl
         links: ``record_id``, ``linked_id`` among all records.
         keys: ``record_id``, ``key`` of related records with an identifier.
         params: the parameters.
+        judgements: the analysts' judgement log: the neighbours are resolved under it too
+            (two records an analyst judged different are never one neighbour).
 
     Returns:
         The rescored pairs and the last round's comparison.
     """
     params = params or RelationParams()
+    log = list(judgements)
     current, model = pairs, None
     for _ in range(max(1, params.rounds)):
-        seeds = cluster_judgements(record_ids, current, [],
+        seeds = cluster_judgements(record_ids, current, log,
                                    ClusterParams(params.seed_probability)).clusters
         current, model = add_relation_evidence(pairs, links, keys,
                                                seeds.select("record_id", "canonical_id"),

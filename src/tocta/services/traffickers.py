@@ -405,18 +405,18 @@ def resolve_entities(store: Store, clearance: Clearance, work: Path | None,
                 raise
             result, note = None, "no candidate pairs to score"
     ids = records["record_id"].to_list()
+    judged = _judgements(store, set(ids))
+    log = [Judgement(j.left_id, j.right_id, j.judgement, j.user,  # type: ignore[arg-type]
+                     j.created_at) for j in judged.values()]
     if result is not None and p.relations is not None:
         links = relation_links(views.values())
         if links.height:
             rescored, model = rescore_with_relations(ids, result.pairs, links,
                                                      identifier_keys(views.values()),
-                                                     p.relations)
+                                                     p.relations, log)
             result = replace(result, pairs=rescored, relations=model)
     pairs = result.pairs if result is not None else pl.DataFrame(
         schema={"left_id": pl.Utf8, "right_id": pl.Utf8, "match_probability": pl.Float64})
-    judged = _judgements(store, set(ids))
-    log = [Judgement(j.left_id, j.right_id, j.judgement, j.user,  # type: ignore[arg-type]
-                     j.created_at) for j in judged.values()]
     clusters = cluster_judgements(ids, pairs, log, p.clusters)
     mapping = dict(zip(clusters.clusters["record_id"].to_list(),
                        clusters.clusters["canonical_id"].to_list(), strict=True))
