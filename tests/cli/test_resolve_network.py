@@ -14,7 +14,7 @@ from tests.services.test_traffickers import READER_AGENCY, build_world_store
 from tocta.access.clearance import Clearance
 from tocta.cli import commands_network, commands_resolve
 from tocta.errors import UsageError
-from tocta.services.traffickers import resolve_entities
+from tocta.services.entity_resolution import resolve_entities
 from tocta.store.engine import open_store
 
 runner = CliRunner()

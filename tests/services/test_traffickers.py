@@ -245,7 +245,7 @@ def test_a_flow_family_scope_keeps_the_groups_tagged_with_its_topic(
 
 def test_relation_evidence_reads_links_and_typed_identifier_keys(
         full: TraffickerResult) -> None:
-    from tocta.services.traffickers import identifier_keys, relation_links
+    from tocta.services.entity_resolution import identifier_keys, relation_links
 
     views = full.resolution.views.values()
     links = relation_links(views)

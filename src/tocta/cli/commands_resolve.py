@@ -14,7 +14,7 @@ from tocta.cli.console import out, print_json
 from tocta.cli.options import DB_HELP, clearance_for, settings_for
 
 if TYPE_CHECKING:
-    from tocta.services.traffickers import Resolution
+    from tocta.services.entity_resolution import Resolution
     from tocta.store.engine import Store
 
 resolve_app = typer.Typer(
@@ -66,11 +66,11 @@ def _resolution(threshold: float, clearance: str, agency: str | None, db: str | 
                 work: Path | None, progress: bool) -> tuple[Store, Resolution]:
     from dataclasses import replace
 
+    from tocta.services.entity_resolution import ResolveParams, resolve_entities
     from tocta.services.store import open_from_settings
-    from tocta.services.traffickers import TraffickerParams, resolve_entities
 
     logging.getLogger("splink").setLevel(logging.ERROR)
-    params = TraffickerParams()
+    params = ResolveParams()
     params = replace(params, clusters=replace(params.clusters, accept_probability=threshold))
     store = open_from_settings(settings_for(db))
     return store, resolve_entities(store, reader_for(clearance, agency, db),
@@ -114,7 +114,7 @@ def review(
 
     Example: `tocta resolve review --limit 10`, then `tocta resolve judge A B positive`.
     """
-    from tocta.services.traffickers import review_pairs
+    from tocta.services.entity_resolution import review_pairs
 
     store, res = _resolution(threshold, clearance, agency, db, work, False)
     pairs = review_pairs(res, store, limit)
@@ -189,7 +189,7 @@ def explain(
 
     Example: `tocta resolve explain 3f2a… 9c1b…`
     """
-    from tocta.services.traffickers import explain_pair
+    from tocta.services.entity_resolution import explain_pair
 
     _, res = _resolution(threshold, clearance, agency, db, work, False)
     text = explain_pair(res, left, right)

@@ -1,0 +1,293 @@
+"""Entity resolution over the store, for one reader: the Person entities it may see, scored,
+rescored with their relations, and clustered under the analysts' judgements.
+
+1. read the FtM entities ``clearance`` may see (``tocta.entities.read``);
+2. resolve their Person records with Splink, chunked and resumable in a work folder
+   (``tocta.services.resolve.resolve_in_chunks``), into a subfolder named by a fingerprint of
+   the records, so that the same records resume and different ones start afresh;
+3. rescore the candidate pairs with the relation evidence (shared associates, groups —
+   resolved by their members —, accounts, companies, vessels:
+   ``analytics.resolution_relations``), the neighbours resolved under the judgements;
+4. cluster with the analysts' judgements in force (``entities.judgements.current_judgements``
+   → ``resolution_clusters.cluster_judgements``): canonical ids are derived, never stored.
+
+Judgements that touch an entity the reader cannot see are left out of the reader's
+clustering, so a clustering reveals nothing of what is withheld. The network, money and
+naming steps that follow are ``tocta.services.traffickers``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from tocta.access.clearance import Clearance
+from tocta.analytics.networks_graph import RELATION_SCHEMATA
+from tocta.analytics.resolution import ResolutionParams, ResolutionResult
+from tocta.analytics.resolution_clusters import (
+    ClusterParams,
+    ClusterResult,
+    Judgement,
+    cluster_judgements,
+)
+from tocta.analytics.resolution_features import identifiers
+from tocta.analytics.resolution_relations import RelationParams, rescore_with_relations
+from tocta.entities import judgements as store_judgements
+from tocta.entities.read import EntityView, iter_entities
+from tocta.services.resolve import resolve_in_chunks
+from tocta.store.engine import Store
+
+__all__ = ["PERSON", "RELATIONS", "Resolution", "ResolveParams", "explain_pair",
+           "first_value", "identifier_keys", "person_records", "relation_ends", "relation_links",
+           "resolve_entities", "review_pairs"]
+
+#: FtM relation schema → (relation name, first end, second end)
+RELATIONS = {schema: (name, a, b) for name, (schema, a, b) in RELATION_SCHEMATA.items()}
+PERSON = "Person"
+#: FtM properties that name a related entity across agencies (relation evidence), as the
+#: identifier columns of ``resolution_features.identifiers``
+_KEY_PROPS = {"iban": "account_number", "accountNumber": "account_number",
+              "registrationNumber": "registration_number", "imoNumber": "imo_number"}
+_TEXT = {"name": "name", "birth_date": "birthDate", "nationality": "nationality",
+         "gender": "gender", "passport_number": "passportNumber", "id_number": "idNumber",
+         "country": "country", "address": "address"}
+
+
+
+@dataclass(frozen=True)
+class ResolveParams:
+    """How entities are resolved, recorded in the result.
+
+    Resolution is scored in up to ``chunks`` resumable chunks of about ``records_per_chunk``
+    records each (one chunk for small stores). Fewer than ``min_records`` person records
+    are not scored: the model's prior and m probabilities cannot be estimated from so few.
+    ``relations=None`` turns the relation evidence off.
+    """
+
+    resolution: ResolutionParams = field(default_factory=ResolutionParams)
+    clusters: ClusterParams = field(default_factory=ClusterParams)
+    relations: RelationParams | None = field(default_factory=RelationParams)
+    chunks: int = 8
+    records_per_chunk: int = 5000
+    min_records: int = 50
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The reader's entities resolved: scored pairs, clusters and canonical ids."""
+
+    views: dict[str, EntityView]
+    records: pl.DataFrame
+    result: ResolutionResult | None
+    clusters: ClusterResult
+    mapping: dict[str, str]
+    folder: Path | None
+    note: str | None = None
+    judged: dict[tuple[str, str], store_judgements.Judgement] = field(default_factory=dict)
+
+    @property
+    def pairs(self) -> pl.DataFrame:
+        if self.result is None:
+            return pl.DataFrame(schema={"left_id": pl.Utf8, "right_id": pl.Utf8,
+                                        "match_probability": pl.Float64})
+        return self.result.pairs
+
+    def canonical_id(self, entity_id: str) -> str:
+        return self.mapping.get(entity_id, entity_id)
+
+    def members(self, canonical_id: str) -> list[str]:
+        return sorted(k for k, v in self.mapping.items() if v == canonical_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        sizes = self.clusters.clusters["size"]
+        return {"records": self.records.height, "pairs": self.pairs.height,
+                "clusters": self.clusters.clusters["canonical_id"].n_unique(),
+                "merged_records": int((sizes > 1).sum()),
+                "judgements": len(self.clusters.judgements),
+                "refusals": [r.reason for r in self.clusters.refusals],
+                "accept_probability": self.clusters.params.accept_probability,
+                "folder": str(self.folder) if self.folder else None, "note": self.note}
+
+
+def first_value(view: EntityView, prop: str) -> str | None:
+    """The first (sorted) value of ``prop`` the reader sees, or None (also for a property
+    the entity's schema does not have)."""
+    if prop not in view.entity.schema.properties:
+        return None
+    values = sorted(view.entity.get(prop, quiet=True))
+    return values[0] if values else None
+
+
+def person_records(views: Iterable[EntityView]) -> pl.DataFrame:
+    """One resolution record per Person entity (the columns ``prepare_records`` reads)."""
+    rows = []
+    for v in views:
+        if not v.entity.schema.is_a(PERSON):
+            continue
+        row: dict[str, str | None] = {"record_id": v.id, "schema": PERSON}
+        for col, prop in _TEXT.items():
+            row[col] = first_value(v, prop)
+        if row["name"] is None:
+            row["name"] = v.entity.caption
+        rows.append(row)
+    return pl.DataFrame(rows, schema={c: pl.Utf8 for c in ("record_id", "schema", *_TEXT)})
+
+
+def relation_ends(view: EntityView) -> tuple[str, list[tuple[str, str]]]:
+    """A relation entity's relation name and its (first end, second end) pairs; no pairs for
+    any other entity or a relation missing an end."""
+    spec = RELATIONS.get(view.entity.schema.name)
+    if spec is None:
+        return "", []
+    relation, first, second = spec
+    return relation, [(a, b) for a in view.entity.get(first, quiet=True)
+                      for b in view.entity.get(second, quiet=True)]
+
+
+def relation_links(views: Iterable[EntityView]) -> pl.DataFrame:
+    """``record_id``, ``linked_id``: the two ends of every visible relation entity."""
+    rows = [pair for v in views for pair in relation_ends(v)[1]]
+    return pl.DataFrame(rows, schema={"record_id": pl.Utf8, "linked_id": pl.Utf8},
+                        orient="row")
+
+
+def identifier_keys(views: Iterable[EntityView]) -> pl.DataFrame:
+    """``record_id``, ``key``: accounts, companies, vessels... by their identifiers, cleaned
+    and typed as the resolution model's own (``iban:…``, ``registration:…``, ``imo:…``)."""
+    rows = []
+    for v in views:
+        if v.entity.schema.is_a(PERSON):
+            continue
+        row: dict[str, list[str]] = {}
+        for prop, column in _KEY_PROPS.items():
+            if prop in v.entity.schema.properties:
+                row.setdefault(column, []).extend(v.entity.get(prop, quiet=True))
+        rows += [(v.id, key) for key in identifiers(
+            {column: ";".join(values) for column, values in row.items() if values})]
+    return pl.DataFrame(rows, schema={"record_id": pl.Utf8, "key": pl.Utf8}, orient="row")
+
+
+def _fingerprint(records: pl.DataFrame, params: ResolutionParams) -> str:
+    """Names the work subfolder: the same records and parameters resume, others start anew."""
+    digest = hashlib.sha256(repr(sorted(asdict(params).items())).encode())
+    for row in records.sort("record_id").iter_rows():
+        digest.update("\x1f".join(v or "" for v in row).encode())
+        digest.update(b"\x1e")
+    return digest.hexdigest()[:16]
+
+
+def _judgements(store: Store, visible: set[str]
+                ) -> dict[tuple[str, str], store_judgements.Judgement]:
+    with store.engine.connect() as conn:
+        current = store_judgements.current_judgements(conn)
+    # a judgement on an entity the reader cannot see stays out of the reader's clustering
+    return {k: j for k, j in current.items() if j.left_id in visible and j.right_id in visible}
+
+
+def resolve_entities(store: Store, clearance: Clearance, work: Path | None,
+                     params: ResolveParams | None = None, progress: bool = False
+                     ) -> Resolution:
+    """Resolve the Person entities ``clearance`` may see, with the judgements in force.
+
+    Args:
+        store: the open store.
+        clearance: the reader.
+        work: folder for the resumable scoring (a subfolder per set of records); None scores
+            nothing and clusters by judgements only.
+        params: methodology choices.
+        progress: show a progress bar on stderr.
+    """
+    p = params or ResolveParams()
+    views = {v.id: v for v in iter_entities(store, clearance, action="analyse")}
+    records = person_records(views.values())
+    result, folder = None, None
+    note = None
+    if work is None:
+        note = "not scored (no work folder): only analysts' judgements merge records"
+    elif records.height < p.min_records:
+        note = (f"not scored: {records.height} person records are too few to train a model "
+                f"(at least {p.min_records}); only analysts' judgements merge records")
+    else:
+        folder = work / f"persons-{_fingerprint(records, p.resolution)}"
+        chunks = max(1, min(p.chunks, records.height // p.records_per_chunk))
+        try:
+            result = resolve_in_chunks(records, folder, chunks=chunks, params=p.resolution,
+                                       progress=progress)
+        except ValueError as exc:
+            # score_chunk cannot yet return a chunk without pairs (polars refuses an empty
+            # Arrow stream); with a single chunk that means no candidate pair at all
+            if chunks > 1 or "RecordBatch" not in str(exc):
+                raise
+            result, note = None, "no candidate pairs to score"
+    ids = records["record_id"].to_list()
+    judged = _judgements(store, set(ids))
+    log = [Judgement(j.left_id, j.right_id, j.judgement, j.user,  # type: ignore[arg-type]
+                     j.created_at) for j in judged.values()]
+    if result is not None and p.relations is not None:
+        links = relation_links(views.values())
+        if links.height:
+            rescored, model = rescore_with_relations(ids, result.pairs, links,
+                                                     identifier_keys(views.values()),
+                                                     p.relations, log)
+            result = replace(result, pairs=rescored, relations=model)
+    pairs = result.pairs if result is not None else pl.DataFrame(
+        schema={"left_id": pl.Utf8, "right_id": pl.Utf8, "match_probability": pl.Float64})
+    clusters = cluster_judgements(ids, pairs, log, p.clusters)
+    mapping = dict(zip(clusters.clusters["record_id"].to_list(),
+                       clusters.clusters["canonical_id"].to_list(), strict=True))
+    return Resolution(views, records, result, clusters, mapping, folder, note, judged)
+
+
+def review_pairs(resolution: Resolution, store: Store, limit: int = 20) -> pl.DataFrame:
+    """Candidate pairs awaiting a judgement, most uncertain (closest to 0.5) first.
+
+    Columns: ``left_id, right_id, match_probability, left_name, right_name, same_cluster``
+    (whether the clustering already put the two together, through other links).
+    """
+    with store.engine.connect() as conn:
+        judged = set(store_judgements.current_judgements(conn))
+    p = resolution.result.params if resolution.result else ResolutionParams()
+    pairs = resolution.pairs.filter(pl.col("match_probability") >= p.min_probability)
+    keep = [(a, b) not in judged for a, b in pairs.select("left_id", "right_id").iter_rows()]
+    names = {r["record_id"]: r["name"] for r in resolution.records.iter_rows(named=True)}
+    return (pairs.filter(pl.Series(keep, dtype=pl.Boolean))
+            .with_columns((pl.col("match_probability") - 0.5).abs().alias("uncertainty"))
+            .sort("uncertainty", "left_id", "right_id")
+            .head(limit)
+            .select("left_id", "right_id", "match_probability",
+                    pl.col("left_id").replace_strict(names, default=None).alias("left_name"),
+                    pl.col("right_id").replace_strict(names, default=None).alias("right_name"),
+                    (pl.col("left_id").replace_strict(resolution.mapping, default=None)
+                     == pl.col("right_id").replace_strict(resolution.mapping, default=None))
+                    .alias("same_cluster")))
+
+
+def explain_pair(resolution: Resolution, a: str, b: str) -> str:
+    """Why two entities are (or are not) one: the model's evidence and the clustering."""
+    known = set(resolution.mapping)
+    missing = [x for x in (a, b) if x not in known]
+    if missing:
+        return (f"no person record {', '.join(missing)} visible to this reader "
+                "(only Person entities are resolved)")
+    lines = [resolution.result.explain(a, b) if resolution.result else
+             f"{a} and {b} were not scored (no resolution run)."]
+    same = resolution.canonical_id(a) == resolution.canonical_id(b)
+    lines.append(f"Clustering: {'the same entity' if same else 'different entities'} "
+                 f"({resolution.canonical_id(a)} / {resolution.canonical_id(b)}).")
+    j = resolution.judged.get((min(a, b), max(a, b)))
+    if j is not None:
+        why = {"negative": "kept apart by", "positive": "merged by",
+               "unsure": "left to the model by"}[j.judgement]
+        lines.append(f"Why: {why} the {j.judgement} judgement {j.judgement_id} by {j.user} "
+                     f"at {j.created_at.isoformat(timespec='seconds')}"
+                     + (f" ({j.note})" if j.note else "")
+                     + f"; undo with `tocta resolve undo {j.judgement_id}`.")
+    lines.append(resolution.clusters.explain(a))
+    if not same:
+        lines.append(resolution.clusters.explain(b))
+    return "\n".join(lines)
