@@ -87,6 +87,27 @@ def test_resolution_merges_records_across_agencies(full: TraffickerResult) -> No
     assert "  relations: " in res.result.explain(row["left_id"], row["right_id"])
 
 
+def test_companies_vessels_and_accounts_are_resolved_too(full: TraffickerResult) -> None:
+    res = full.resolution
+    assert res.things is not None and res.thing_records.height > 50
+    assert set(res.thing_records["schema"]) >= {"Company", "Organization", "BankAccount"}
+    # records of one company, vessel or account in several agencies' files (same
+    # registration, IMO or account number) end as one entity, and the network counts it once
+    shared = pl.concat([
+        res.thing_records.drop_nulls(col).group_by("schema", col).agg("record_id")
+        .filter(pl.col("record_id").list.len() > 1).select("record_id")
+        for col in ("registration_number", "imo_number", "account_number")])
+    assert shared.height >= 3
+    for ids in shared["record_id"]:
+        assert len({res.canonical_id(i) for i in ids}) == 1, ids
+    assert full.network is not None
+    nodes = set(full.network.nodes["id"])
+    for ids in shared["record_id"]:
+        assert len(set(ids) & nodes) <= 1
+    a, b = shared["record_id"][0][:2]
+    assert "identifiers" in explain_pair(res, a, b)
+
+
 def test_negative_judgement_splits_a_cluster_and_undo_restores_it(
         world: tuple[Store, Path], full: TraffickerResult) -> None:
     store, work = world

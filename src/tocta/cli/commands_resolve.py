@@ -95,10 +95,14 @@ def run(
     if as_json:
         print_json(summary)
         return
-    out.print(f"{summary['records']:,} person records, {summary['pairs']:,} scored pairs: "
+    out.print(f"{summary['records']:,} person records and {summary['thing_records']:,} "
+              f"others (groups, companies, vessels, accounts), {summary['pairs']:,} scored pairs: "
               f"{summary['clusters']:,} entities ({summary['merged_records']:,} records "
               f"merged at ≥ {threshold}); {summary['judgements']} judgements in force, "
               f"{len(summary['refusals'])} merges refused.", highlight=False)
+    for note in (summary["note"], summary["things_note"]):
+        if note:
+            out.print(f"  {note}", highlight=False, markup=False)
     for reason in summary["refusals"][:10]:
         out.print(f"  not merged: {reason}", highlight=False, markup=False)
     out.print("Next: `tocta resolve review` lists the pairs awaiting your judgement.")

@@ -42,9 +42,9 @@ from tocta.entities.read import EntityView, iter_entities
 from tocta.services.resolve import resolve_in_chunks
 from tocta.store.engine import Store
 
-__all__ = ["PERSON", "RELATIONS", "Resolution", "ResolveParams", "explain_pair",
-           "first_value", "identifier_keys", "person_records", "relation_ends", "relation_links",
-           "resolve_entities", "review_pairs"]
+__all__ = ["PERSON", "RELATIONS", "THINGS", "Resolution", "ResolveParams", "explain_pair",
+           "first_value", "identifier_keys", "person_records", "relation_ends",
+           "relation_links", "resolve_entities", "review_pairs", "thing_records"]
 
 #: FtM relation schema → (relation name, first end, second end)
 RELATIONS = {schema: (name, a, b) for name, (schema, a, b) in RELATION_SCHEMATA.items()}
@@ -56,7 +56,14 @@ _KEY_PROPS = {"iban": "account_number", "accountNumber": "account_number",
 _TEXT = {"name": "name", "birth_date": "birthDate", "nationality": "nationality",
          "gender": "gender", "passport_number": "passportNumber", "id_number": "idNumber",
          "country": "country", "address": "address"}
-
+#: the other things resolved (each within its own schema), and their columns: the country
+#: is a company's jurisdiction, a vessel's or aircraft's flag
+THINGS = ("Organization", "Company", "LegalEntity", "Vessel", "Airplane", "Vehicle",
+          "BankAccount", "CryptoWallet")
+_THING_TEXT = {"name": ("name",), "country": ("jurisdiction", "country", "flag"),
+               "address": ("address",), "registration_number": ("registrationNumber",),
+               "imo_number": ("imoNumber",), "account_number": ("iban", "accountNumber"),
+               "id_number": ("publicKey",)}
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,9 @@ class ResolveParams:
 
     Resolution is scored in up to ``chunks`` resumable chunks of about ``records_per_chunk``
     records each (one chunk for small stores). Fewer than ``min_records`` person records
-    are not scored: the model's prior and m probabilities cannot be estimated from so few.
-    ``relations=None`` turns the relation evidence off.
+    are not scored: the model's prior and m probabilities cannot be estimated from so few;
+    the same holds for the other things (companies, groups, vessels, accounts...), which get
+    a model of their own. ``relations=None`` turns the relation evidence off.
     """
 
     resolution: ResolutionParams = field(default_factory=ResolutionParams)
@@ -79,7 +87,11 @@ class ResolveParams:
 
 @dataclass(frozen=True)
 class Resolution:
-    """The reader's entities resolved: scored pairs, clusters and canonical ids."""
+    """The reader's entities resolved: scored pairs, clusters and canonical ids.
+
+    ``records``, ``result``, ``folder`` and ``note`` are the Person run; ``thing_records``,
+    ``things`` and ``things_note`` the run over the other things (``THINGS``).
+    """
 
     views: dict[str, EntityView]
     records: pl.DataFrame
@@ -89,13 +101,24 @@ class Resolution:
     folder: Path | None
     note: str | None = None
     judged: dict[tuple[str, str], store_judgements.Judgement] = field(default_factory=dict)
+    thing_records: pl.DataFrame = field(default_factory=pl.DataFrame)
+    things: ResolutionResult | None = None
+    things_note: str | None = None
 
     @property
     def pairs(self) -> pl.DataFrame:
-        if self.result is None:
+        """The scored pairs of both runs (persons first)."""
+        frames = [r.pairs for r in (self.result, self.things) if r is not None]
+        if not frames:
             return pl.DataFrame(schema={"left_id": pl.Utf8, "right_id": pl.Utf8,
                                         "match_probability": pl.Float64})
-        return self.result.pairs
+        return pl.concat(frames, how="diagonal_relaxed")
+
+    def result_for(self, entity_id: str) -> ResolutionResult | None:
+        """The run that scored ``entity_id``'s pairs (None if neither did)."""
+        if entity_id in set(self.thing_records.get_column("record_id", default=pl.Series())):
+            return self.things
+        return self.result
 
     def canonical_id(self, entity_id: str) -> str:
         return self.mapping.get(entity_id, entity_id)
@@ -105,13 +128,15 @@ class Resolution:
 
     def as_dict(self) -> dict[str, Any]:
         sizes = self.clusters.clusters["size"]
-        return {"records": self.records.height, "pairs": self.pairs.height,
+        return {"records": self.records.height, "thing_records": self.thing_records.height,
+                "pairs": self.pairs.height,
                 "clusters": self.clusters.clusters["canonical_id"].n_unique(),
                 "merged_records": int((sizes > 1).sum()),
                 "judgements": len(self.clusters.judgements),
                 "refusals": [r.reason for r in self.clusters.refusals],
                 "accept_probability": self.clusters.params.accept_probability,
-                "folder": str(self.folder) if self.folder else None, "note": self.note}
+                "folder": str(self.folder) if self.folder else None, "note": self.note,
+                "things_note": self.things_note}
 
 
 def first_value(view: EntityView, prop: str) -> str | None:
@@ -136,6 +161,26 @@ def person_records(views: Iterable[EntityView]) -> pl.DataFrame:
             row["name"] = v.entity.caption
         rows.append(row)
     return pl.DataFrame(rows, schema={c: pl.Utf8 for c in ("record_id", "schema", *_TEXT)})
+
+
+def thing_records(views: Iterable[EntityView]) -> pl.DataFrame:
+    """One resolution record per organization, company, vessel, account... (``THINGS``),
+    with its identifiers (registration, IMO, IBAN or account number, wallet key)."""
+    rows = []
+    for v in views:
+        schema = v.entity.schema.name
+        if schema not in THINGS:
+            continue
+        row: dict[str, str | None] = {"record_id": v.id, "schema": schema}
+        for col, props in _THING_TEXT.items():
+            values = sorted({x for prop in props if prop in v.entity.schema.properties
+                             for x in v.entity.get(prop, quiet=True)})
+            row[col] = ";".join(values) if col.endswith("_number") and values else \
+                (values[0] if values else None)
+        row["name"] = row["name"] or v.entity.caption
+        rows.append(row)
+    return pl.DataFrame(rows, schema={c: pl.Utf8 for c in ("record_id", "schema",
+                                                            *_THING_TEXT)})
 
 
 def relation_ends(view: EntityView) -> tuple[str, list[tuple[str, str]]]:
@@ -192,7 +237,8 @@ def _judgements(store: Store, visible: set[str]
 def resolve_entities(store: Store, clearance: Clearance, work: Path | None,
                      params: ResolveParams | None = None, progress: bool = False
                      ) -> Resolution:
-    """Resolve the Person entities ``clearance`` may see, with the judgements in force.
+    """Resolve the entities ``clearance`` may see, with the judgements in force: persons
+    (with the relation evidence), and the other things (``THINGS``) with a model of their own.
 
     Args:
         store: the open store.
@@ -205,27 +251,11 @@ def resolve_entities(store: Store, clearance: Clearance, work: Path | None,
     p = params or ResolveParams()
     views = {v.id: v for v in iter_entities(store, clearance, action="analyse")}
     records = person_records(views.values())
-    result, folder = None, None
-    note = None
-    if work is None:
-        note = "not scored (no work folder): only analysts' judgements merge records"
-    elif records.height < p.min_records:
-        note = (f"not scored: {records.height} person records are too few to train a model "
-                f"(at least {p.min_records}); only analysts' judgements merge records")
-    else:
-        folder = work / f"persons-{_fingerprint(records, p.resolution)}"
-        chunks = max(1, min(p.chunks, records.height // p.records_per_chunk))
-        try:
-            result = resolve_in_chunks(records, folder, chunks=chunks, params=p.resolution,
-                                       progress=progress)
-        except ValueError as exc:
-            # score_chunk cannot yet return a chunk without pairs (polars refuses an empty
-            # Arrow stream); with a single chunk that means no candidate pair at all
-            if chunks > 1 or "RecordBatch" not in str(exc):
-                raise
-            result, note = None, "no candidate pairs to score"
+    things = thing_records(views.values())
+    result, folder, note = _score(records, "person", work, p, progress)
+    thing_result, _, things_note = _score(things, "thing", work, p, progress)
     ids = records["record_id"].to_list()
-    judged = _judgements(store, set(ids))
+    judged = _judgements(store, set(ids) | set(things["record_id"].to_list()))
     log = [Judgement(j.left_id, j.right_id, j.judgement, j.user,  # type: ignore[arg-type]
                      j.created_at) for j in judged.values()]
     if result is not None and p.relations is not None:
@@ -235,12 +265,39 @@ def resolve_entities(store: Store, clearance: Clearance, work: Path | None,
                                                      identifier_keys(views.values()),
                                                      p.relations, log)
             result = replace(result, pairs=rescored, relations=model)
-    pairs = result.pairs if result is not None else pl.DataFrame(
-        schema={"left_id": pl.Utf8, "right_id": pl.Utf8, "match_probability": pl.Float64})
-    clusters = cluster_judgements(ids, pairs, log, p.clusters)
+    pairs = [r.pairs for r in (result, thing_result) if r is not None]
+    clusters = cluster_judgements(
+        ids + things["record_id"].to_list(),
+        pl.concat(pairs, how="diagonal_relaxed") if pairs else pl.DataFrame(
+            schema={"left_id": pl.Utf8, "right_id": pl.Utf8, "match_probability": pl.Float64}),
+        log, p.clusters)
     mapping = dict(zip(clusters.clusters["record_id"].to_list(),
                        clusters.clusters["canonical_id"].to_list(), strict=True))
-    return Resolution(views, records, result, clusters, mapping, folder, note, judged)
+    return Resolution(views, records, result, clusters, mapping, folder, note, judged,
+                      things, thing_result, things_note)
+
+
+def _score(records: pl.DataFrame, kind: str, work: Path | None, p: ResolveParams,
+           progress: bool) -> tuple[ResolutionResult | None, Path | None, str | None]:
+    """Score one kind of records (``person`` or ``thing``) in its own work subfolder."""
+    if work is None:
+        return None, None, ("not scored (no work folder): only analysts' judgements merge "
+                            "records")
+    if records.height < p.min_records:
+        return None, None, (f"not scored: {records.height} {kind} records are too few to "
+                            f"train a model (at least {p.min_records}); only analysts' "
+                            "judgements merge them")
+    folder = work / f"{kind}s-{_fingerprint(records, p.resolution)}"
+    chunks = max(1, min(p.chunks, records.height // p.records_per_chunk))
+    try:
+        return resolve_in_chunks(records, folder, chunks=chunks, params=p.resolution,
+                                 progress=progress), folder, None
+    except ValueError as exc:
+        # score_chunk cannot yet return a chunk without pairs (polars refuses an empty
+        # Arrow stream); with a single chunk that means no candidate pair at all
+        if chunks > 1 or "RecordBatch" not in str(exc):
+            raise
+        return None, folder, "no candidate pairs to score"
 
 
 def review_pairs(resolution: Resolution, store: Store, limit: int = 20) -> pl.DataFrame:
@@ -254,7 +311,9 @@ def review_pairs(resolution: Resolution, store: Store, limit: int = 20) -> pl.Da
     p = resolution.result.params if resolution.result else ResolutionParams()
     pairs = resolution.pairs.filter(pl.col("match_probability") >= p.min_probability)
     keep = [(a, b) not in judged for a, b in pairs.select("left_id", "right_id").iter_rows()]
-    names = {r["record_id"]: r["name"] for r in resolution.records.iter_rows(named=True)}
+    names = {r["record_id"]: r["name"]
+             for frame in (resolution.records, resolution.thing_records)
+             if "name" in frame.columns for r in frame.iter_rows(named=True)}
     return (pairs.filter(pl.Series(keep, dtype=pl.Boolean))
             .with_columns((pl.col("match_probability") - 0.5).abs().alias("uncertainty"))
             .sort("uncertainty", "left_id", "right_id")
@@ -272,9 +331,10 @@ def explain_pair(resolution: Resolution, a: str, b: str) -> str:
     known = set(resolution.mapping)
     missing = [x for x in (a, b) if x not in known]
     if missing:
-        return (f"no person record {', '.join(missing)} visible to this reader "
-                "(only Person entities are resolved)")
-    lines = [resolution.result.explain(a, b) if resolution.result else
+        return (f"no record {', '.join(missing)} visible to this reader among the resolved "
+                f"entities (persons and {', '.join(THINGS)})")
+    run = resolution.result_for(a)
+    lines = [run.explain(a, b) if run is not None else
              f"{a} and {b} were not scored (no resolution run)."]
     same = resolution.canonical_id(a) == resolution.canonical_id(b)
     lines.append(f"Clustering: {'the same entity' if same else 'different entities'} "

@@ -185,11 +185,13 @@ class TraffickerResult:
         min_grade = self.params.network.min_grade or "any grade"
         f = self.findings()
         lines = [f"Read as {self.reader} (TLP:{self.tlp}).",
-                 f"Resolution: {r['records']:,} person records, {r['pairs']:,} scored pairs, "
+                 f"Resolution: {r['records']:,} person records and {r['thing_records']:,} "
+                 f"others, {r['pairs']:,} scored pairs, "
                  f"{r['merged_records']:,} records merged into clusters at probability "
                  f"{r['accept_probability']}; {r['judgements']} analyst judgements in force, "
                  f"{len(r['refusals'])} merges refused."
-                 + (f" Pairs {r['note']}." if r["note"] else ""),
+                 + (f" Persons {r['note']}." if r["note"] else "")
+                 + (f" Others {r['things_note']}." if r["things_note"] else ""),
                  *[f"  not merged: {why}" for why in r["refusals"][:5]],
                  (f"Network: {self.network.counts['nodes']:,} entities, "
                   f"{self.network.counts['edges']:,} links at {min_grade} or better "
