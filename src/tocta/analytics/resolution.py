@@ -32,8 +32,8 @@ from tocta.analytics.resolution_features import prepare_records
 from tocta.analytics.resolution_model import prior_rules, settings, training_rules
 from tocta.analytics.resolution_relations import RELATION_LEVELS, RelationModel
 
-__all__ = ["FEATURES", "ResolutionModel", "ResolutionParams", "ResolutionResult", "explain_row",
-           "prepare_records", "resolve_records", "score_chunk", "train_model"]
+__all__ = ["FEATURES", "PairScorer", "ResolutionModel", "ResolutionParams", "ResolutionResult",
+           "explain_row", "prepare_records", "resolve_records", "score_chunk", "train_model"]
 
 METHOD = ("Fellegi-Sunter probabilistic record linkage (Splink 5, DuckDB) over transliterated, "
           "order-free name tokens, partial birth dates, identifiers, nationality, gender, "
@@ -59,6 +59,10 @@ class ResolutionParams:
         threads: DuckDB threads.
         memory_limit: DuckDB's memory limit; beyond it DuckDB spills to a temporary folder
             (unlimited, it may take most of the machine on large inputs).
+        train_records: a larger input is trained on a random sample of this many records
+            (seeded). Sampling records keeps the prior (matching pairs and all pairs both
+            shrink by the square of the share kept) and the pairs EM learns from stay
+            representative; EM on a full-date block costs the square of the input.
     """
 
     min_probability: float = 0.05
@@ -69,6 +73,7 @@ class ResolutionParams:
     max_iterations: int = 20
     threads: int = 2
     memory_limit: str = "6GB"
+    train_records: int = 200_000
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,7 @@ def explain_row(row: dict[str, Any], model: ResolutionModel, params: ResolutionP
     return "\n".join(lines)
 
 
-def _linker(features: pl.DataFrame, model_settings: Any, params: ResolutionParams) -> Linker:
+def _connect(params: ResolutionParams) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"SET threads = {int(params.threads)}")
     con.execute(f"SET memory_limit = '{params.memory_limit}'")
@@ -177,6 +182,11 @@ def _linker(features: pl.DataFrame, model_settings: Any, params: ResolutionParam
     spill.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET temp_directory = '{spill}'")
     con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _linker(con: duckdb.DuckDBPyConnection, features: pl.DataFrame, model_settings: Any
+            ) -> Linker:
     api = DuckDBAPI(connection=con)
     df = api.register(features.to_arrow(), table_name="records")
     return Linker(df, model_settings, log_level=None)
@@ -186,30 +196,39 @@ def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
                 ) -> ResolutionModel:
     """Train the model on ``records`` (raw columns, see ``prepare_records``).
 
+    Inputs larger than ``params.train_records`` are trained on a seeded random sample of
+    that many records (see ``ResolutionParams``).
+
     Returns:
         The settings with estimated prior, m and u probabilities.
     """
     params = params or ResolutionParams()
     features = prepare_records(records) if "name_toks" not in records.columns else records
+    if features.height > params.train_records:
+        features = features.sample(params.train_records, seed=params.seed)
     logging.getLogger("splink").setLevel(logging.WARNING)
-    linker = _linker(features, settings(), params)
-    t = linker.training
-    if _shares_identifier(features):
-        t.estimate_probability_two_random_records_match(
-            prior_rules(), recall=estimate_id_recall(features))
-    else:
-        # no pair shares an identifier: the prior cannot be measured that way (it would be 0
-        # and EM would fail); the settings' default prior stays and training goes on
-        logging.getLogger(__name__).warning(
-            "no two records share an identifier: the prior is left at its default")
-    t.estimate_u_using_random_sampling(max_pairs=params.u_max_pairs, seed=params.seed)
-    for rule in training_rules():
-        try:
-            t.estimate_parameters_using_expectation_maximisation(
-                rule, fix_u_probabilities=True)
-        except EMTrainingException:   # no pairs under this rule: the other session trains
-            continue
-    model_settings = linker.misc.save_model_to_json()
+    con = _connect(params)
+    try:
+        linker = _linker(con, features, settings())
+        t = linker.training
+        if _shares_identifier(features):
+            t.estimate_probability_two_random_records_match(
+                prior_rules(), recall=estimate_id_recall(features))
+        else:
+            # no pair shares an identifier: the prior cannot be measured that way (it would
+            # be 0 and EM would fail); the settings' default prior stays and training goes on
+            logging.getLogger(__name__).warning(
+                "no two records share an identifier: the prior is left at its default")
+        t.estimate_u_using_random_sampling(max_pairs=params.u_max_pairs, seed=params.seed)
+        for rule in training_rules():
+            try:
+                t.estimate_parameters_using_expectation_maximisation(
+                    rule, fix_u_probabilities=True)
+            except EMTrainingException:   # no pairs under this rule: the other session trains
+                continue
+        model_settings = linker.misc.save_model_to_json()
+    finally:
+        con.close()
     return ResolutionModel(model_settings, features.height, params)
 
 
@@ -236,25 +255,79 @@ def estimate_id_recall(features: pl.DataFrame) -> float:
     return float(min(max(shared.height / pairs.height, 0.05), 1.0))
 
 
+class PairScorer:
+    """Scores the candidate pairs of ``features`` chunk by chunk, blocking them only once.
+
+    One DuckDB connection holds the records and, after the first chunk asked for, every
+    blocked pair with its chunk number: the hash of the left record's id modulo ``chunks``,
+    as Splink's ``predict_chunk`` assigns it, so chunks partition the pairs. Each chunk then
+    scores its own pairs only. (Splink's ``predict_chunk`` would block the whole input again
+    for every chunk, and a connection per chunk holds its memory until collected.) Close
+    the scorer, or use it in a ``with`` block, to free the connection.
+    """
+
+    def __init__(self, features: pl.DataFrame, model: ResolutionModel, chunks: int = 1):
+        self.model, self.chunks = model, chunks
+        self._con = _connect(model.params)
+        self._linker = _linker(self._con, features, model.settings)
+        self.blocked_pairs: int | None = None
+
+    def __enter__(self) -> PairScorer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Free the DuckDB connection (and its tables)."""
+        self._con.close()
+
+    def block(self) -> int:
+        """Block every candidate pair (once), numbered by chunk; returns their number."""
+        if self.blocked_pairs is None:
+            pairs = self._linker.inference.compute_blocked_pairs_for_predict()
+            self._con.execute(
+                f"CREATE TABLE tocta_blocked AS SELECT match_key, join_key_l, join_key_r, "
+                f"(abs(hash(join_key_l)) % {int(self.chunks)}) + 1 AS chunk "
+                f"FROM {pairs.physical_name} ORDER BY chunk")
+            pairs.drop_table_from_database_and_remove_from_cache()
+            row = self._con.execute("SELECT count(*) FROM tocta_blocked").fetchone()
+            self.blocked_pairs = int(row[0]) if row else 0
+        return self.blocked_pairs
+
+    def score_chunk(self, chunk: int) -> pl.DataFrame:
+        """The scored pairs of chunk ``chunk`` (1 to ``chunks``) kept by the parameters."""
+        if not 1 <= chunk <= self.chunks:
+            raise ValueError(f"chunk {chunk} is not between 1 and {self.chunks}")
+        self.block()
+        self._con.execute(
+            f"CREATE OR REPLACE TABLE tocta_chunk AS SELECT match_key, join_key_l, join_key_r "
+            f"FROM tocta_blocked WHERE chunk = {int(chunk)}")
+        api = self._linker._db_api
+        self._linker.table_management.register_blocked_pairs_for_predict(
+            api.table_to_splink_dataframe("__splink__blocked_id_pairs", "tocta_chunk"))
+        pred = self._linker.inference.predict(warning_mode="never")
+        p = self.model.params
+        rel = pred.as_duckdbpyrelation().filter(
+            f"match_probability >= {p.min_probability} OR "
+            f"match_probability <= {p.conflict_probability}")
+        frame = pl.from_arrow(rel.to_arrow_table())   # a table keeps its schema when empty
+        assert isinstance(frame, pl.DataFrame)
+        pred.drop_table_from_database_and_remove_from_cache()
+        return _tidy(frame)
+
+
 def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int, int] = (1, 1)
                 ) -> pl.DataFrame:
     """Score the blocked pairs whose left record falls in ``chunk`` = (number, of).
 
-    Chunks partition the pairs (Splink hashes the left record's id), so the union over
-    ``(1, n) ... (n, n)`` is every candidate pair exactly once.
+    Chunks partition the pairs (the left record's id is hashed), so the union over
+    ``(1, n) ... (n, n)`` is every candidate pair exactly once. This blocks the whole input:
+    to score many chunks, block once with one ``PairScorer``.
     """
     features = prepare_records(records) if "name_toks" not in records.columns else records
-    linker = _linker(features, model.settings, model.params)
-    pred = linker.inference.predict_chunk(left_chunk=chunk, right_chunk=(1, 1),
-                                          warning_mode="never")
-    p = model.params
-    rel = pred.as_duckdbpyrelation().filter(
-        f"match_probability >= {p.min_probability} OR "
-        f"match_probability <= {p.conflict_probability}")
-    frame = pl.from_arrow(rel.to_arrow_table())   # a table keeps its schema when empty
-    assert isinstance(frame, pl.DataFrame)
-    pred.drop_table_from_database_and_remove_from_cache()
-    return _tidy(frame)
+    with PairScorer(features, model, chunk[1]) as scorer:
+        return scorer.score_chunk(chunk[0])
 
 
 def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
