@@ -1,6 +1,7 @@
 """Entity-resolution speed and memory at 100k and 1M person records (issue 6).
 
     .venv/bin/python bench/resolve.py [--records 100000 1000000] [--chunks 0] [--keep DIR]
+        [--train-records N]
 
 Person records are generated with the simulator's own name machinery (the name pools of 30
 nationalities with Zipf-weighted parts, ``write_name``: typos, other romanizations and scripts,
@@ -10,8 +11,9 @@ national ids at the simulator's rates. No trafficking world is simulated: the po
 cost of ``tocta.services.resolve.resolve_in_chunks`` (training, then chunked scoring) as the
 input grows, not accuracy (see ``bench/resolution_accuracy.py``).
 
-Printed per size: generation time (not counted), training time, scoring time, pairs kept,
-records per second, peak RSS of the process so far; and, as a by-product, pairwise precision,
+Printed per size: generation time (not counted), then the time of each phase (features,
+training, blocking with scoring, clustering), pairs kept, records per second, peak RSS of
+the process so far; and, as a by-product, pairwise precision,
 recall and F1 of the default clustering (0.9) against the generated persons — records with
 names only, no relations, a population with more namesakes than any single simulated world.
 Baseline in the same process: the smallest size, so the ratio shows how the cost grows
@@ -27,6 +29,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -98,30 +101,36 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(records: pl.DataFrame, work: Path, chunks: int) -> dict[str, float]:
-    from tocta.analytics.resolution import ResolutionParams, prepare_records
+def run(records: pl.DataFrame, work: Path, chunks: int, params: Any) -> dict[str, float]:
+    from tocta.analytics.resolution import prepare_records
     from tocta.analytics.resolution_clusters import cluster_judgements
-    from tocta.services.resolve import load_or_train, resolve_in_chunks
+    from tocta.services.resolve import load_or_train, score_in_chunks
 
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     t0 = time.perf_counter()
     features = prepare_records(records)
-    print(f"  features of {records.height:,} records in {time.perf_counter() - t0:.0f} s; "
-          f"peak RSS {peak_mb():,.0f} MB", flush=True)
-    load_or_train(features, work, ResolutionParams())   # saves model.json
-    del features
     t1 = time.perf_counter()
-    print(f"  trained in {t1 - t0:.0f} s; peak RSS {peak_mb():,.0f} MB", flush=True)
-    res = resolve_in_chunks(records, work, chunks=chunks, progress=True)  # scores the chunks
+    print(f"  features of {records.height:,} records in {t1 - t0:.0f} s; "
+          f"peak RSS {peak_mb():,.0f} MB", flush=True)
+    model = load_or_train(features, work, params)   # saves model.json
     t2 = time.perf_counter()
-    clusters = cluster_judgements(records["record_id"].to_list(), res.pairs).clusters
+    print(f"  trained on {model.records:,} records in {t2 - t1:.0f} s; "
+          f"peak RSS {peak_mb():,.0f} MB", flush=True)
+    pairs = score_in_chunks(features, model, work, chunks)   # blocks, then scores the chunks
+    del features
+    t3 = time.perf_counter()
+    print(f"  blocked and scored in {t3 - t2:.0f} s; peak RSS {peak_mb():,.0f} MB", flush=True)
+    clusters = cluster_judgements(records["record_id"].to_list(), pairs).clusters
+    t4 = time.perf_counter()
+    print(f"  clustered in {t4 - t3:.0f} s", flush=True)
     truth = records.select("record_id", pl.col("record_id").str.split("/").list.get(1)
                            .alias("true_id"))
     prec, rec, f1 = pairwise(clusters.select("record_id",
                                              pl.col("canonical_id").alias("cluster")), truth)
-    return {"train_s": t1 - t0, "score_s": t2 - t1, "pairs": res.pairs.height,
-            "peak_mb": peak_mb(), "p": prec, "r": rec, "f1": f1}
+    return {"features_s": t1 - t0, "train_s": t2 - t1, "score_s": t3 - t2,
+            "cluster_s": t4 - t3, "pairs": pairs.height, "peak_mb": peak_mb(),
+            "p": prec, "r": rec, "f1": f1}
 
 
 def main() -> None:
@@ -130,8 +139,16 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=0,
                     help="chunks per run (0: one per 25,000 records, at least 8)")
     ap.add_argument("--keep", type=Path, default=None, help="work folder to keep")
+    ap.add_argument("--train-records", type=int, default=None,
+                    help="train on a sample of this many records (default: ResolutionParams)")
     args = ap.parse_args()
+    from tocta.analytics.resolution import ResolutionParams
+
+    params = (ResolutionParams(train_records=args.train_records) if args.train_records
+              else ResolutionParams())
+    logging.basicConfig(level=logging.WARNING, format="  %(message)s")
     logging.getLogger("splink").setLevel(logging.ERROR)
+    logging.getLogger("tocta.services.resolve").setLevel(logging.INFO)   # blocking time
     base, base_n = None, 0
     root = args.keep or Path(tempfile.mkdtemp(prefix="tocta-bench-resolve-"))
     for n in sorted(args.records):
@@ -139,13 +156,14 @@ def main() -> None:
         records = people_records(n)
         gen = time.perf_counter() - t
         chunks = args.chunks or max(8, n // 25_000)
-        r = run(records, root / f"n{n}", chunks)
-        total = r["train_s"] + r["score_s"]
+        r = run(records, root / f"n{n}", chunks, params)
+        total = r["features_s"] + r["train_s"] + r["score_s"] + r["cluster_s"]
         ratio = "" if base is None else f"; ×{total / base:.1f} the time of {base_n:,}"
         if base is None:
             base, base_n = total, n
-        print(f"{records.height:,} records (generated in {gen:.0f} s, not counted): train "
-              f"{r['train_s']:.0f} s, score {r['score_s']:.0f} s in {chunks} chunks, total "
+        print(f"{records.height:,} records (generated in {gen:.0f} s, not counted): features "
+              f"{r['features_s']:.0f} s, train {r['train_s']:.0f} s, block and score "
+              f"{r['score_s']:.0f} s in {chunks} chunks, cluster {r['cluster_s']:.0f} s, total "
               f"{total:.0f} s ({records.height / total:,.0f} records/s); {r['pairs']:,} "
               f"pairs kept; peak RSS {r['peak_mb']:,.0f} MB{ratio}; at 0.9 precision "
               f"{r['p']:.3f} recall {r['r']:.3f} F1 {r['f1']:.3f}", flush=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,14 +27,17 @@ from typing import Any
 import duckdb
 import polars as pl
 from splink import DuckDBAPI, Linker
+from splink.internals.dialects import SplinkDialect
 from splink.internals.exceptions import EMTrainingException
+from splink.internals.predict import predict_from_comparison_vectors_sqls
+from splink.internals.term_frequencies import ensure_term_frequencies_for_linker
 
 from tocta.analytics.resolution_features import prepare_records
 from tocta.analytics.resolution_model import prior_rules, settings, training_rules
 from tocta.analytics.resolution_relations import RELATION_LEVELS, RelationModel
 
-__all__ = ["FEATURES", "ResolutionModel", "ResolutionParams", "ResolutionResult", "explain_row",
-           "prepare_records", "resolve_records", "score_chunk", "train_model"]
+__all__ = ["FEATURES", "PairScorer", "ResolutionModel", "ResolutionParams", "ResolutionResult",
+           "explain_row", "prepare_records", "resolve_records", "score_chunk", "train_model"]
 
 METHOD = ("Fellegi-Sunter probabilistic record linkage (Splink 5, DuckDB) over transliterated, "
           "order-free name tokens, partial birth dates, identifiers, nationality, gender, "
@@ -42,6 +46,9 @@ FEATURES = ("name", "birth_date", "identifiers", "nationality", "gender", "addre
 PAIR_COLUMNS = ("left_id", "right_id", "match_probability", "match_weight",
                 *[f"gamma_{f}" for f in FEATURES], *[f"bf_{f}" for f in FEATURES],
                 "bf_tf_adj_name")
+_SCORE_COLUMNS = {"unique_id_l", "unique_id_r", "match_probability", "match_weight",
+                  "mw_tf_adj_name", *[f"gamma_{f}" for f in FEATURES],
+                  *[f"mw_{f}" for f in FEATURES]}
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,10 @@ class ResolutionParams:
         threads: DuckDB threads.
         memory_limit: DuckDB's memory limit; beyond it DuckDB spills to a temporary folder
             (unlimited, it may take most of the machine on large inputs).
+        train_records: a larger input is trained on a random sample of this many records
+            (seeded). Sampling records keeps the prior (matching pairs and all pairs both
+            shrink by the square of the share kept) and the pairs EM learns from stay
+            representative; EM on a full-date block costs the square of the input.
     """
 
     min_probability: float = 0.05
@@ -69,6 +80,7 @@ class ResolutionParams:
     max_iterations: int = 20
     threads: int = 2
     memory_limit: str = "6GB"
+    train_records: int = 200_000
 
 
 @dataclass(frozen=True)
@@ -169,7 +181,7 @@ def explain_row(row: dict[str, Any], model: ResolutionModel, params: ResolutionP
     return "\n".join(lines)
 
 
-def _linker(features: pl.DataFrame, model_settings: Any, params: ResolutionParams) -> Linker:
+def _connect(params: ResolutionParams) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"SET threads = {int(params.threads)}")
     con.execute(f"SET memory_limit = '{params.memory_limit}'")
@@ -177,6 +189,11 @@ def _linker(features: pl.DataFrame, model_settings: Any, params: ResolutionParam
     spill.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET temp_directory = '{spill}'")
     con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _linker(con: duckdb.DuckDBPyConnection, features: pl.DataFrame, model_settings: Any
+            ) -> Linker:
     api = DuckDBAPI(connection=con)
     df = api.register(features.to_arrow(), table_name="records")
     return Linker(df, model_settings, log_level=None)
@@ -186,30 +203,39 @@ def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
                 ) -> ResolutionModel:
     """Train the model on ``records`` (raw columns, see ``prepare_records``).
 
+    Inputs larger than ``params.train_records`` are trained on a seeded random sample of
+    that many records (see ``ResolutionParams``).
+
     Returns:
         The settings with estimated prior, m and u probabilities.
     """
     params = params or ResolutionParams()
     features = prepare_records(records) if "name_toks" not in records.columns else records
+    if features.height > params.train_records:
+        features = features.sample(params.train_records, seed=params.seed)
     logging.getLogger("splink").setLevel(logging.WARNING)
-    linker = _linker(features, settings(), params)
-    t = linker.training
-    if _shares_identifier(features):
-        t.estimate_probability_two_random_records_match(
-            prior_rules(), recall=estimate_id_recall(features))
-    else:
-        # no pair shares an identifier: the prior cannot be measured that way (it would be 0
-        # and EM would fail); the settings' default prior stays and training goes on
-        logging.getLogger(__name__).warning(
-            "no two records share an identifier: the prior is left at its default")
-    t.estimate_u_using_random_sampling(max_pairs=params.u_max_pairs, seed=params.seed)
-    for rule in training_rules():
-        try:
-            t.estimate_parameters_using_expectation_maximisation(
-                rule, fix_u_probabilities=True)
-        except EMTrainingException:   # no pairs under this rule: the other session trains
-            continue
-    model_settings = linker.misc.save_model_to_json()
+    con = _connect(params)
+    try:
+        linker = _linker(con, features, settings())
+        t = linker.training
+        if _shares_identifier(features):
+            t.estimate_probability_two_random_records_match(
+                prior_rules(), recall=estimate_id_recall(features))
+        else:
+            # no pair shares an identifier: the prior cannot be measured that way (it would
+            # be 0 and EM would fail); the settings' default prior stays and training goes on
+            logging.getLogger(__name__).warning(
+                "no two records share an identifier: the prior is left at its default")
+        t.estimate_u_using_random_sampling(max_pairs=params.u_max_pairs, seed=params.seed)
+        for rule in training_rules():
+            try:
+                t.estimate_parameters_using_expectation_maximisation(
+                    rule, fix_u_probabilities=True)
+            except EMTrainingException:   # no pairs under this rule: the other session trains
+                continue
+        model_settings = linker.misc.save_model_to_json()
+    finally:
+        con.close()
     return ResolutionModel(model_settings, features.height, params)
 
 
@@ -236,25 +262,145 @@ def estimate_id_recall(features: pl.DataFrame) -> float:
     return float(min(max(shared.height / pairs.height, 0.05), 1.0))
 
 
+class PairScorer:
+    """Scores the candidate pairs of ``features`` chunk by chunk, blocking them only once.
+
+    One DuckDB connection holds the records and, after the first chunk asked for, every
+    blocked pair with its chunk number: the hash of the left record's id modulo ``chunks``,
+    as Splink's ``predict_chunk`` assigns it, so chunks partition the pairs. Each chunk then
+    scores its own pairs only. (Splink's ``predict_chunk`` would block the whole input again
+    for every chunk, and a connection per chunk holds its memory until collected.)
+
+    The comparisons over lists (the name tokens: lambdas token by token, nearly all of the
+    scoring time) are evaluated once per distinct pair of values in a chunk, not once per
+    pair of records: most candidate pairs repeat a pair of written names already seen (at
+    100,000 records, 1.5 million distinct name pairs among 3.8 million pairs). The other
+    comparisons and the match weights are Splink's own SQL, so the scores are those of
+    Splink's ``predict``. Close the scorer, or use it in a ``with`` block, to free the
+    connection.
+    """
+
+    def __init__(self, features: pl.DataFrame, model: ResolutionModel, chunks: int = 1):
+        self.model, self.chunks = model, chunks
+        self._con = _connect(model.params)
+        self._linker = _linker(self._con, features, model.settings)
+        self._records = next(iter(self._linker._input_tables_dict.values())).physical_name
+        self._lists = {c for c, t in features.schema.items() if isinstance(t, pl.List)}
+        self._columns = list(features.columns)
+        self.blocked_pairs: int | None = None
+
+    def __enter__(self) -> PairScorer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Free the DuckDB connection (and its tables)."""
+        self._con.close()
+
+    def _inputs(self, case: str) -> list[str]:
+        return [c for c in self._columns if re.search(rf'\b"?{c}_[lr]"?\b', case)]
+
+    def block(self) -> int:
+        """Block every candidate pair (once), numbered by chunk; returns their number."""
+        if self.blocked_pairs is not None:
+            return self.blocked_pairs
+        pairs = self._linker.inference.compute_blocked_pairs_for_predict()
+        self._con.execute(
+            f"CREATE TABLE tocta_blocked AS SELECT match_key, join_key_l, join_key_r, "
+            f"(abs(hash(join_key_l)) % {int(self.chunks)}) + 1 AS chunk "
+            f"FROM {pairs.physical_name} ORDER BY chunk")
+        pairs.drop_table_from_database_and_remove_from_cache()
+        # the records with their term frequencies and, per list comparison, the number of
+        # their distinct value (records with equal inputs share it)
+        settings_obj = self._linker._settings_obj
+        selects, joins, self._costly = ["rec.*"], [], []
+        for k, tf in enumerate(ensure_term_frequencies_for_linker(self._linker)):
+            col = settings_obj._term_frequency_columns[k]
+            selects.append(f"tf{k}.{col.tf_name}")
+            joins.append(f"LEFT JOIN {tf.physical_name} tf{k} ON rec.{col.name} = "
+                         f"tf{k}.{col.name}")
+        for k, comp in enumerate(settings_obj.comparisons):
+            inputs = self._inputs(comp._case_statement)
+            if set(inputs) & self._lists:
+                self._costly.append((k, comp, inputs))
+                order = ", ".join(f'rec."{c}"' for c in inputs)
+                selects.append(f"dense_rank() OVER (ORDER BY {order}) AS tocta_v{k}")
+        self._con.execute(f"CREATE TABLE tocta_records AS SELECT {', '.join(selects)} "
+                          f"FROM {self._records} rec {' '.join(joins)}")
+        for k, _, inputs in self._costly:
+            values = ", ".join(f'any_value("{c}") AS "{c}"' for c in inputs)
+            self._con.execute(f"CREATE TABLE tocta_values{k} AS SELECT tocta_v{k}, {values} "
+                              f"FROM tocta_records GROUP BY tocta_v{k}")
+        row = self._con.execute("SELECT count(*) FROM tocta_blocked").fetchone()
+        self.blocked_pairs = int(row[0]) if row else 0
+        return self.blocked_pairs
+
+    def score_chunk(self, chunk: int) -> pl.DataFrame:
+        """The scored pairs of chunk ``chunk`` (1 to ``chunks``) kept by the parameters."""
+        if not 1 <= chunk <= self.chunks:
+            raise ValueError(f"chunk {chunk} is not between 1 and {self.chunks}")
+        self.block()
+        con, settings_obj = self._con, self._linker._settings_obj
+        costly = {k for k, _, _ in self._costly}
+        cheap = [c for k, comp in enumerate(settings_obj.comparisons) if k not in costly
+                 for c in self._inputs(comp._case_statement)]
+        tf = [col.unquote().tf_name for col in settings_obj._term_frequency_columns]
+        carried = [*dict.fromkeys(cheap), *tf, *[f"tocta_v{k}" for k in sorted(costly)]]
+        sides = ", ".join(f'{s}."{c}" AS "{c}_{s}"' for c in carried for s in "lr")
+        con.execute(
+            f"CREATE OR REPLACE TABLE tocta_pairs AS SELECT b.join_key_l AS unique_id_l, "
+            f"b.join_key_r AS unique_id_r, b.match_key, {sides} FROM tocta_blocked b "
+            f"JOIN tocta_records l ON l.unique_id = b.join_key_l "
+            f"JOIN tocta_records r ON r.unique_id = b.join_key_r WHERE b.chunk = {int(chunk)}")
+        gammas, joins = [], []
+        for k, comp, inputs in self._costly:
+            values = ", ".join(f'{s}v."{c}" AS "{c}_{s}"' for c in inputs for s in "lr")
+            con.execute(
+                f"CREATE OR REPLACE TABLE tocta_gamma{k} AS SELECT tocta_v{k}_l, tocta_v{k}_r, "
+                f"{comp._case_statement} FROM (SELECT d.*, {values} FROM (SELECT DISTINCT "
+                f"tocta_v{k}_l, tocta_v{k}_r FROM tocta_pairs) d "
+                f"JOIN tocta_values{k} lv ON lv.tocta_v{k} = d.tocta_v{k}_l "
+                f"JOIN tocta_values{k} rv ON rv.tocta_v{k} = d.tocta_v{k}_r)")
+            gammas.append(f"g{k}.{comp._gamma_column_name}")
+            joins.append(f"JOIN tocta_gamma{k} g{k} ON g{k}.tocta_v{k}_l = p.tocta_v{k}_l "
+                         f"AND g{k}.tocta_v{k}_r = p.tocta_v{k}_r")
+        gammas += [comp._case_statement for k, comp in enumerate(settings_obj.comparisons)
+                   if k not in costly]
+        tf_cols = [f"p.{c}" for t in settings_obj._term_frequency_columns
+                   for c in t.tf_name_l_r]
+        vectors = (f"SELECT p.unique_id_l, p.unique_id_r, p.match_key, "
+                   f"{', '.join([*gammas, *tf_cols])} FROM tocta_pairs p {' '.join(joins)}")
+        ctes = [("__splink__df_comparison_vectors", vectors)]
+        ctes += [(q["output_table_name"], q["sql"]) for q in predict_from_comparison_vectors_sqls(
+            unique_id_input_columns=settings_obj.column_info_settings.unique_id_input_columns,
+            core_model_settings=settings_obj.core_model_settings,
+            sql_dialect=SplinkDialect.from_string("duckdb"),
+            retain_matching_columns=False, retain_intermediate_calculation_columns=True,
+            training_mode=True)]   # training mode keeps the gamma columns
+        p = self.model.params
+        sql = ("WITH " + ", ".join(f"{name} AS ({q})" for name, q in ctes) +
+               f" SELECT * FROM {ctes[-1][0]} WHERE match_probability >= {p.min_probability}"
+               f" OR match_probability <= {p.conflict_probability}")
+        rel = con.sql(sql)
+        rel = rel.select(*[c for c in rel.columns if c in _SCORE_COLUMNS])
+        frame = pl.from_arrow(rel.to_arrow_table())   # a table keeps its schema when empty
+        assert isinstance(frame, pl.DataFrame)
+        return _tidy(frame)
+
+
 def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int, int] = (1, 1)
                 ) -> pl.DataFrame:
     """Score the blocked pairs whose left record falls in ``chunk`` = (number, of).
 
-    Chunks partition the pairs (Splink hashes the left record's id), so the union over
-    ``(1, n) ... (n, n)`` is every candidate pair exactly once.
+    Chunks partition the pairs (the left record's id is hashed), so the union over
+    ``(1, n) ... (n, n)`` is every candidate pair exactly once. This blocks the whole input:
+    to score many chunks, block once with one ``PairScorer``.
     """
     features = prepare_records(records) if "name_toks" not in records.columns else records
-    linker = _linker(features, model.settings, model.params)
-    pred = linker.inference.predict_chunk(left_chunk=chunk, right_chunk=(1, 1),
-                                          warning_mode="never")
-    p = model.params
-    rel = pred.as_duckdbpyrelation().filter(
-        f"match_probability >= {p.min_probability} OR "
-        f"match_probability <= {p.conflict_probability}")
-    frame = pl.from_arrow(rel.to_arrow_table())   # a table keeps its schema when empty
-    assert isinstance(frame, pl.DataFrame)
-    pred.drop_table_from_database_and_remove_from_cache()
-    return _tidy(frame)
+    with PairScorer(features, model, chunk[1]) as scorer:
+        return scorer.score_chunk(chunk[0])
 
 
 def _tidy(frame: pl.DataFrame) -> pl.DataFrame:

@@ -9,14 +9,17 @@ candidate pairs at a time; this service owns the files:
   (chunks partition the pairs); each written to a temporary name and renamed when complete,
   so an interrupted run leaves no half-written chunk;
 
-Running again with the same directory skips the chunks already there. A progress bar
-(rich) goes to stderr.
+Running again with the same directory skips the chunks already there. The candidate pairs
+are blocked once per run, then scored chunk by chunk on the same DuckDB connection. A
+progress bar (rich) goes to stderr.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -24,15 +27,16 @@ import polars as pl
 from rich.progress import Progress
 
 from tocta.analytics.resolution import (
+    PairScorer,
     ResolutionModel,
     ResolutionParams,
     ResolutionResult,
     prepare_records,
-    score_chunk,
     train_model,
 )
 
 MODEL_FILE = "model.json"
+log = logging.getLogger(__name__)
 
 
 def _chunk_path(folder: Path, i: int, n: int) -> Path:
@@ -70,27 +74,54 @@ def resolve_in_chunks(records: pl.DataFrame, folder: Path, chunks: int = 8,
     Returns:
         The result over all chunks, as ``resolve_records`` would give it.
     """
+    _check_chunking(folder, chunks)
+    features = prepare_records(records)
+    model = load_or_train(features, folder, params or ResolutionParams())
+    pairs = score_in_chunks(features, model, folder, chunks, progress)
+    return ResolutionResult(pairs, model, model.params, records.height)
+
+
+def _check_chunking(folder: Path, chunks: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     other = [p for p in folder.glob("pairs-*-of-*.parquet")
              if not p.name.endswith(f"-of-{chunks:04d}.parquet")]
     if other:
         raise ValueError(f"{folder} holds chunks of another run ({other[0].name}); "
                          f"use the same chunks= or a new folder")
-    features = prepare_records(records)
-    model = load_or_train(features, folder, params or ResolutionParams())
+
+
+def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path,
+                    chunks: int = 8, progress: bool = True) -> pl.DataFrame:
+    """Score the chunks of candidate pairs not yet in ``folder``; all pairs, sorted.
+
+    The pairs are blocked once (``PairScorer``), only if some chunk is left to score.
+
+    Args:
+        features: the records' features (``prepare_records``).
+        model: the model to score with (``load_or_train``).
+        folder: where finished chunks are kept.
+        chunks: number of chunks (keep it the same when resuming).
+        progress: show a progress bar on stderr.
+    """
+    _check_chunking(folder, chunks)
     todo = [i for i in range(1, chunks + 1) if not _chunk_path(folder, i, chunks).exists()]
     with Progress(disable=not progress, console=None, transient=False,
                   redirect_stdout=False, redirect_stderr=False,
-                  expand=False) as bar:
+                  expand=False) as bar, PairScorer(features, model, chunks) as scorer:
         bar.console.file = sys.stderr
-        task = bar.add_task("scoring pairs", total=chunks, completed=chunks - len(todo))
+        task = bar.add_task("blocking pairs" if todo else "scoring pairs", total=chunks,
+                            completed=chunks - len(todo))
+        if todo:
+            start = time.perf_counter()
+            n = scorer.block()
+            log.info("blocked %d candidate pairs in %.1f s", n, time.perf_counter() - start)
+            bar.update(task, description="scoring pairs")
         for i in todo:
-            pairs = score_chunk(features, model, (i, chunks))
+            pairs = scorer.score_chunk(i)
             path = _chunk_path(folder, i, chunks)
             tmp = path.with_suffix(".tmp")
             pairs.write_parquet(tmp)
             tmp.replace(path)
             bar.advance(task)
     parts = [pl.read_parquet(_chunk_path(folder, i, chunks)) for i in range(1, chunks + 1)]
-    pairs = pl.concat(parts).sort("left_id", "right_id")
-    return ResolutionResult(pairs, model, model.params, records.height)
+    return pl.concat(parts).sort("left_id", "right_id")

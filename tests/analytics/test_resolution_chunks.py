@@ -1,0 +1,68 @@
+"""Chunked scoring (``PairScorer``): the chunks partition the pairs, and the scores are
+those of Splink's own ``predict`` over the same model."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from tocta.analytics.resolution import (
+    PairScorer,
+    ResolutionParams,
+    _connect,
+    _linker,
+    _tidy,
+    prepare_records,
+    train_model,
+)
+
+
+def _records() -> pl.DataFrame:
+    given = ["Ana", "Luis", "Marta", "Pedro", "Sofia", "Diego", "Lucia", "Pablo"]
+    family = ["Vega", "Soto", "Lara", "Mora", "Rios", "Cruz", "Paz", "Leon"]
+    rows: list[tuple[str, str, str, str | None]] = []
+    for i, g in enumerate(given):
+        for j, f in enumerate(family):
+            dob = f"{1960 + i * 3 + j}-{1 + j:02d}-{10 + i:02d}"
+            rows.append((f"r{i}{j}a", f"{g} {f}", dob, f"ES{i}{j}00000"))
+            rows.append((f"r{i}{j}b", f"{f.upper()}, {g}", dob, f"ES{i}{j}00000"))
+            rows.append((f"r{i}{j}c", f"{g} {f[:-1]}a", dob[:4], None))
+    return pl.DataFrame(rows, schema=["record_id", "name", "birth_date", "passport_number"],
+                        orient="row")
+
+
+@pytest.fixture(scope="module")
+def scored() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    features = prepare_records(_records())
+    model = train_model(features, ResolutionParams(u_max_pairs=2e4, seed=1))
+    with PairScorer(features, model, chunks=3) as scorer:
+        chunks = [scorer.score_chunk(i) for i in (1, 2, 3)]
+    con = _connect(model.params)
+    try:
+        pred = _linker(con, features, model.settings).inference.predict(warning_mode="never")
+        p = model.params
+        splink = pl.from_arrow(pred.as_duckdbpyrelation().filter(
+            f"match_probability >= {p.min_probability} OR "
+            f"match_probability <= {p.conflict_probability}").to_arrow_table())
+    finally:
+        con.close()
+    assert isinstance(splink, pl.DataFrame)
+    whole = pl.concat(chunks).sort("left_id", "right_id")
+    return whole, _tidy(splink), pl.concat([c.select("left_id", "right_id") for c in chunks])
+
+
+def test_chunks_partition_the_pairs(scored) -> None:
+    whole, _, ids = scored
+    assert whole.height > 0 and ids.height == ids.unique().height == whole.height
+
+
+def test_scores_are_those_of_splink_predict(scored) -> None:
+    whole, splink, _ = scored
+    assert whole.equals(splink)
+
+
+def test_a_chunk_outside_the_range_is_refused() -> None:
+    features = prepare_records(_records().head(6))
+    model = train_model(features, ResolutionParams(u_max_pairs=2e3, seed=1))
+    with PairScorer(features, model, chunks=2) as scorer, pytest.raises(ValueError):
+        scorer.score_chunk(3)
