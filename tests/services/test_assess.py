@@ -207,6 +207,14 @@ def test_traffickers_section_names_only_what_the_standard_allows(
                      "individuals": {"named": 1, "not_named": 4}, "groups": 2,
                      "entities": 31},
         "alerts": [{"typology": "fan_in", "subject": None}],
+        "groups": [{"group": 4, "entities": 12, "persons": 8, "companies": 2,
+                    "countries": ["COL", "ESP", "NGA"], "roles": {"COL": "origin",
+                                                                  "NGA": "transit"},
+                    "key_players": [{"name": "DOE, John", "evidence": "linked by 2 "
+                                     "independent sources graded B2 or better"}],
+                    "key_players_not_named": 2}],
+        "channels": [{"channel": "hawala", "currency": "USD", "transfers": 7,
+                      "amount": 1_250_000.0}],
         "scope": "groups of this flow: communities tagged crime.traffick.drug"})
     html = render_report(data, {})              # no figures: the page still renders
     part = html[html.index('id="cocaine_type-traffickers"'):
@@ -214,6 +222,8 @@ def test_traffickers_section_names_only_what_the_standard_allows(
     assert "DOE, John (+3 not named)" in part and "brokers: none named (+1 not named)" in part
     assert "Money-trail alerts: 1 (fan_in)" in part and "No data answered" not in part
     assert "2 group(s) of this flow in the network, 31 entities" in part
+    assert "COL (origin), ESP, NGA (transit)" in part and "+2 not named" in part
+    assert "graded B2 or better" in part and "hawala" in part and "(7 transfers)" in part
     assert "Scope: groups of this flow: communities tagged crime.traffick.drug" in part
     assert data["evidentiary_standard"] in part
 

@@ -108,6 +108,28 @@ def test_companies_vessels_and_accounts_are_resolved_too(full: TraffickerResult)
     assert "identifiers" in explain_pair(res, a, b)
 
 
+def test_groups_and_channels_of_a_flow(full: TraffickerResult) -> None:
+    scope = full.scope("crime.traffick.drug")
+    assert scope
+    roles = {"COL": "origin", "ESP": "destination"}
+    groups = full.groups(scope, roles)
+    assert groups and groups == sorted(groups, key=lambda g: -g["entities"])
+    assert sum(g["entities"] for g in full.groups(scope, limit=10_000)) == len(scope)
+    for g in groups:
+        assert set(g["roles"]) <= set(g["countries"]) & set(roles)
+        assert all(len(c) == 3 for c in g["countries"])         # ISO3, as the routes
+        for k in g["key_players"]:                              # named only per the standard
+            assert k["name"]
+            assert "independent sources" in k["evidence"] or "court" in k["evidence"]
+    channels = full.channels(scope)
+    assert full.money is not None and channels
+    t = full.money.transfers.filter(pl.col("payer").is_in(list(scope))
+                                    | pl.col("payee").is_in(list(scope)))
+    assert sum(c["transfers"] for c in channels) == t.height
+    assert sum(c["amount"] for c in channels) == pytest.approx(float(t["amount"].sum()))
+    assert sum(c["transfers"] for c in full.channels()) == full.money.transfers.height
+
+
 def test_negative_judgement_splits_a_cluster_and_undo_restores_it(
         world: tuple[Store, Path], full: TraffickerResult) -> None:
     store, work = world

@@ -180,9 +180,12 @@ FAMILY_TOPICS = {"drugs": "crime.traffick.drug", "persons": "crime.traffick.huma
                  "environment": "crime.env", "firearms": "crime.traffick"}
 
 
-def _traffickers(commodity: str, t: TraffickerResult) -> dict[str, Any]:
+def _traffickers(commodity: str, t: TraffickerResult, routes: RouteEstimate | None
+                 ) -> dict[str, Any]:
     """Q3 for one flow: the network's communities holding an entity tagged with the flow
-    family's FtM topic (all entities when the family has no topic or nothing is tagged)."""
+    family's FtM topic (all entities when the family has no topic or nothing is tagged),
+    each group's countries with their role on the flow's estimated routes, and the money
+    channels of the groups' transfers."""
     topic = FAMILY_TOPICS.get(get_commodity(commodity).family)
     scope = t.scope(topic) if topic else None
     if scope is not None and not scope:
@@ -194,8 +197,11 @@ def _traffickers(commodity: str, t: TraffickerResult) -> dict[str, Any]:
     else:
         what = (f"groups of this flow: the network's communities holding an entity tagged "
                 f"{topic} (with the companies, accounts and contacts linked to them)")
+    roles = dict(zip(routes.nodes["iso3"].to_list(), routes.nodes["role"].to_list(),
+                     strict=True)) if routes is not None and "role" in routes.nodes.columns \
+        else {}
     return {"findings": t.findings(scope), "alerts": t.alerts(scope), "scope": what,
-            "topic": topic}
+            "topic": topic, "groups": t.groups(scope, roles), "channels": t.channels(scope)}
 
 
 def _flow_dict(f: FlowAssessment, traffickers: TraffickerResult | None) -> dict[str, Any]:
@@ -241,7 +247,7 @@ def _flow_dict(f: FlowAssessment, traffickers: TraffickerResult | None) -> dict[
                           "(see defaults_used)"] if m else [])),
         _section("conduct", QUESTIONS[1][1], routes, no_routes),
         _section("traffickers", QUESTIONS[2][1],
-                 _traffickers(f.commodity, traffickers) if traffickers else {},
+                 _traffickers(f.commodity, traffickers, f.routes) if traffickers else {},
                  [] if traffickers else ["entities (persons, companies, their links and "
                                          "transfers, from case files or FtM exports)"]),
         _section("money", QUESTIONS[3][1], {

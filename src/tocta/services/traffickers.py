@@ -15,7 +15,7 @@ The user path of DESIGN.md §5 (Traffickers), for one reader:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from tocta.access.clearance import Clearance
 from tocta.analytics.money_trails import MoneyTrailParams, MoneyTrailResult, trace_money
 from tocta.analytics.networks import NetworkParams, NetworkResult, analyse_network
 from tocta.analytics.networks_graph import grade_ranks, threshold_ranks
+from tocta.analytics.resolution_features import country_code
 from tocta.entities.read import EntityView
 from tocta.schema.types.tlp import strictest_tlp
 from tocta.services.entity_resolution import (
@@ -167,6 +168,56 @@ class TraffickerResult:
             out["groups"] = groups.n_unique()
             out["entities"] = len(scope)
         return out
+
+    def groups(self, scope: Collection[str] | None = None,
+               roles: Mapping[str, str] | None = None, limit: int = 10
+               ) -> list[dict[str, Any]]:
+        """The groups (network communities) within ``scope``, largest first: their size,
+        persons and companies, countries (ISO3) — each with its role on the flow's routes
+        when ``roles`` (ISO3 → origin / transit / destination...) is given — and their key
+        players, named only per the standard (with the evidence that allows it), the rest
+        counted."""
+        net = self.network
+        if net is None:
+            return []
+        nodes = net.nodes if scope is None else net.nodes.filter(
+            pl.col("id").is_in(list(scope)))
+        roles = roles or {}
+        out = []
+        sizes = nodes.group_by("community").len().sort(["len", "community"],
+                                                      descending=[True, False])
+        for community, size in sizes.head(limit).iter_rows():
+            members = nodes.filter(pl.col("community") == community)
+            countries = sorted({c for c in (country_code(x) for x in members["country"]
+                                            .drop_nulls().to_list()) if c})
+            keys = net.key_players.filter(pl.col("id").is_in(members["id"].to_list()))
+            named = [{"name": self.label(cid), "evidence": self.naming[cid].reason}
+                     for cid in dict.fromkeys(keys["id"].to_list())
+                     if self.is_named(cid) and cid in self.naming]
+            out.append({
+                "group": int(community), "entities": int(size),
+                "persons": int((members["kind"] == "Person").sum()),
+                "companies": int(members["kind"].is_in(["Company", "LegalEntity"]).sum()),
+                "countries": countries,
+                "roles": {c: roles[c] for c in countries if c in roles},
+                "key_players": named,
+                "key_players_not_named": keys["id"].n_unique() - len(named)})
+        return out
+
+    def channels(self, scope: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """The money channels (wire, cash, hawala, crypto...) of the transfers paid or
+        received by an entity within ``scope``: transfers and amount per channel and
+        currency, largest first."""
+        if self.money is None or self.money.transfers.is_empty():
+            return []
+        t = self.money.transfers
+        if scope is not None:
+            inside = list(scope)
+            t = t.filter(pl.col("payer").is_in(inside) | pl.col("payee").is_in(inside))
+        return (t.with_columns(pl.col("channel").fill_null("not stated"))
+                .group_by("channel", "currency")
+                .agg(pl.len().alias("transfers"), pl.col("amount").sum())
+                .sort(["amount", "channel"], descending=[True, False]).to_dicts())
 
     def alerts(self, scope: Collection[str] | None = None) -> list[dict[str, Any]]:
         """Money-trail alerts; a subject below the standard is shown as ``None``; ``scope``
