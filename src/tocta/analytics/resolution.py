@@ -22,7 +22,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
@@ -33,11 +33,20 @@ from splink.internals.predict import predict_from_comparison_vectors_sqls
 from splink.internals.term_frequencies import ensure_term_frequencies_for_linker
 
 from tocta.analytics.resolution_features import prepare_records
-from tocta.analytics.resolution_model import prior_rules, settings, training_rules
+from tocta.analytics.resolution_model import (
+    prior_rules,
+    settings,
+    training_rules,
+    translate_settings,
+)
 from tocta.analytics.resolution_relations import RELATION_LEVELS, RelationModel
 
+if TYPE_CHECKING:
+    from tocta.analytics.resolution_spark import SparkPairScorer
+
 __all__ = ["FEATURES", "PairScorer", "ResolutionModel", "ResolutionParams", "ResolutionResult",
-           "explain_row", "prepare_records", "resolve_records", "score_chunk", "train_model"]
+           "explain_row", "pair_scorer", "prepare_records", "resolve_records", "score_chunk",
+           "train_model"]
 
 METHOD = ("Fellegi-Sunter probabilistic record linkage (Splink 5, DuckDB) over transliterated, "
           "order-free name tokens, partial birth dates, identifiers, nationality, gender, "
@@ -70,6 +79,8 @@ class ResolutionParams:
             (seeded). Sampling records keeps the prior (matching pairs and all pairs both
             shrink by the square of the share kept) and the pairs EM learns from stay
             representative; EM on a full-date block costs the square of the input.
+        backend: ``duckdb`` or ``spark`` (Splink's ``SparkAPI`` on the local session of
+            ``tocta.analytics.spark``; same model, see ``resolution_spark``).
     """
 
     min_probability: float = 0.05
@@ -81,6 +92,7 @@ class ResolutionParams:
     threads: int = 2
     memory_limit: str = "6GB"
     train_records: int = 200_000
+    backend: str = "duckdb"
 
 
 @dataclass(frozen=True)
@@ -192,8 +204,14 @@ def _connect(params: ResolutionParams) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _linker(con: duckdb.DuckDBPyConnection, features: pl.DataFrame, model_settings: Any
-            ) -> Linker:
+def _linker(con: duckdb.DuckDBPyConnection, features: pl.DataFrame, model_settings: Any,
+            backend: str = "duckdb") -> Linker:
+    if backend == "spark":
+        from tocta.analytics.resolution_spark import spark_linker
+
+        return spark_linker(features, model_settings)
+    if isinstance(model_settings, dict):   # a model trained on Spark scores on DuckDB too
+        model_settings = translate_settings(model_settings, "duckdb")
     api = DuckDBAPI(connection=con)
     df = api.register(features.to_arrow(), table_name="records")
     return Linker(df, model_settings, log_level=None)
@@ -216,7 +234,7 @@ def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
     logging.getLogger("splink").setLevel(logging.WARNING)
     con = _connect(params)
     try:
-        linker = _linker(con, features, settings())
+        linker = _linker(con, features, settings(dialect=params.backend), params.backend)
         t = linker.training
         if _shares_identifier(features):
             t.estimate_probability_two_random_records_match(
@@ -227,7 +245,7 @@ def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
             logging.getLogger(__name__).warning(
                 "no two records share an identifier: the prior is left at its default")
         t.estimate_u_using_random_sampling(max_pairs=params.u_max_pairs, seed=params.seed)
-        for rule in training_rules():
+        for rule in training_rules(params.backend):
             try:
                 t.estimate_parameters_using_expectation_maximisation(
                     rule, fix_u_probabilities=True)
@@ -390,6 +408,18 @@ class PairScorer:
         return _tidy(frame)
 
 
+def pair_scorer(features: pl.DataFrame, model: ResolutionModel, chunks: int = 1
+                ) -> PairScorer | SparkPairScorer:
+    """The scorer of ``model.params.backend``: ``PairScorer`` or, on Spark, its twin."""
+    if model.params.backend == "spark":
+        from tocta.analytics.resolution_spark import SparkPairScorer
+
+        return SparkPairScorer(features, model, chunks)
+    if model.params.backend != "duckdb":
+        raise ValueError(f"unknown backend {model.params.backend!r}: use duckdb or spark")
+    return PairScorer(features, model, chunks)
+
+
 def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int, int] = (1, 1)
                 ) -> pl.DataFrame:
     """Score the blocked pairs whose left record falls in ``chunk`` = (number, of).
@@ -399,7 +429,7 @@ def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int,
     to score many chunks, block once with one ``PairScorer``.
     """
     features = prepare_records(records) if "name_toks" not in records.columns else records
-    with PairScorer(features, model, chunk[1]) as scorer:
+    with pair_scorer(features, model, chunk[1]) as scorer:
         return scorer.score_chunk(chunk[0])
 
 

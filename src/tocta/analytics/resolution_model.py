@@ -37,41 +37,107 @@ input (a frequent mononym would otherwise pair every holder with every other).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-# close: equal, one edit apart, or (across scripts) the same metaphone or skeleton
-CLOSE = ("(x.t = y.t OR (length(x.t) >= 4 AND length(y.t) >= 4 AND "
-         "damerau_levenshtein(x.t, y.t) <= 1) OR (NOT (x.l AND y.l) AND (x.p = y.p OR "
-         "(length(x.s) >= 2 AND x.s = y.s))))")
-# loose: close, or the same metaphone between Latin names (Rizzo ~ Russo)
-MEET = f"({CLOSE} OR x.p = y.p)"
+DIALECTS = ("duckdb", "spark")
 
 
-def _met(side: str, other: str, test: str = MEET) -> str:
+def _one_edit(a: str, b: str, dialect: str) -> str:
+    """``a`` and ``b`` one Damerau edit apart at most (a letter added, dropped, replaced,
+    or two adjacent letters swapped).
+
+    Spark has no Damerau–Levenshtein built in (Splink's Scala jar has one, but only on a
+    session started with the jar): Levenshtein at most 1, or the same length and one
+    position ``i`` where the two letters are swapped and all else is equal. At a
+    threshold of one edit this is exactly DuckDB's ``damerau_levenshtein(a, b) <= 1``.
+    """
+    if dialect == "duckdb":
+        return f"damerau_levenshtein({a}, {b}) <= 1"
+    swap = (f"exists(sequence(1, length({a}) - 1), i -> "
+            f"substring({a}, 1, i - 1) = substring({b}, 1, i - 1) AND "
+            f"substring({a}, i, 1) = substring({b}, i + 1, 1) AND "
+            f"substring({a}, i + 1, 1) = substring({b}, i, 1) AND "
+            f"substring({a}, i + 2) = substring({b}, i + 2))")
+    return f"(levenshtein({a}, {b}) <= 1 OR (length({a}) = length({b}) AND {swap}))"
+
+
+def close(dialect: str = "duckdb") -> str:
+    """Tokens ``x`` and ``y`` are close: equal, one edit apart, or (across scripts) the
+    same metaphone or skeleton."""
+    return ("(x.t = y.t OR (length(x.t) >= 4 AND length(y.t) >= 4 AND "
+            f"{_one_edit('x.t', 'y.t', dialect)}) OR (NOT (x.l AND y.l) AND (x.p = y.p OR "
+            "(length(x.s) >= 2 AND x.s = y.s))))")
+
+
+def meet(dialect: str = "duckdb") -> str:
+    """Tokens meet: close, or the same metaphone between Latin names (Rizzo ~ Russo)."""
+    return f"({close(dialect)} OR x.p = y.p)"
+
+
+def _size(array: str, dialect: str, duckdb: str = "length") -> str:
+    # DuckDB's spelling (length or len, both used below) is kept as it was written
+    return f"size({array})" if dialect == "spark" else f"{duckdb}({array})"
+
+
+def _met(side: str, other: str, test: str, dialect: str) -> str:
     """Number of tokens of ``side`` that meet a token of ``other``."""
+    if dialect == "spark":
+        return f"size(filter(name_toks_{side}, x -> exists(name_toks_{other}, y -> {test})))"
     return (f"length(list_filter(name_toks_{side}, lambda x: list_bool_or("
             f"list_transform(name_toks_{other}, lambda y: {test}))))")
 
 
-def _shorter_all(met_l: str, met_r: str) -> str:
-    return (f"((length(name_toks_l) <= length(name_toks_r) AND {met_l} = length(name_toks_l))"
-            f" OR (length(name_toks_r) < length(name_toks_l) AND "
-            f"{met_r} = length(name_toks_r)))")
+def _shorter_all(met_l: str, met_r: str, dialect: str) -> str:
+    n_l, n_r = _size("name_toks_l", dialect), _size("name_toks_r", dialect)
+    return (f"(({n_l} <= {n_r} AND {met_l} = {n_l})"
+            f" OR ({n_r} < {n_l} AND "
+            f"{met_r} = {n_r}))")
 
 
-def name_comparison() -> cl.CustomComparison:
+def _token_subset(dialect: str) -> str:
+    """Every token of the shorter name is in the longer (by text)."""
+    if dialect == "spark":
+        return ("(size(array_intersect(transform(name_toks_l, x -> x.t), "
+                "transform(name_toks_r, y -> y.t))) = "
+                "least(size(name_toks_l), size(name_toks_r)))")
+    return ("(len(list_intersect(list_transform(name_toks_l, lambda x: x.t), "
+            "list_transform(name_toks_r, lambda y: y.t))) = "
+            "least(len(name_toks_l), len(name_toks_r)))")
+
+
+def _shares_any(left: str, right: str, dialect: str) -> str:
+    fn = "arrays_overlap" if dialect == "spark" else "list_has_any"
+    return f"{fn}({left}, {right})"
+
+
+def _shared(left: str, right: str, dialect: str) -> str:
+    """Number of distinct elements in both arrays."""
+    if dialect == "spark":
+        return f"size(array_intersect({left}, {right}))"
+    return f"len(list_intersect({left}, {right}))"
+
+
+def _check_dialect(dialect: str) -> None:
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown SQL dialect {dialect!r}: use one of {', '.join(DIALECTS)}")
+
+
+def name_comparison(dialect: str = "duckdb") -> cl.CustomComparison:
     """Names across scripts, orders, typos and dropped parts (see the module docstring)."""
-    met_l, met_r = _met("l", "r"), _met("r", "l")
-    subset = ("(len(list_intersect(list_transform(name_toks_l, lambda x: x.t), "
-              "list_transform(name_toks_r, lambda y: y.t))) = "
-              "least(len(name_toks_l), len(name_toks_r)))")
-    min2 = "least(len(name_toks_l), len(name_toks_r)) >= 2"
+    _check_dialect(dialect)
+    loose, near = meet(dialect), close(dialect)
+    met_l, met_r = _met("l", "r", loose, dialect), _met("r", "l", loose, dialect)
+    near_l, near_r = _met("l", "r", near, dialect), _met("r", "l", near, dialect)
+    subset = _token_subset(dialect)
+    min2 = (f"least({_size('name_toks_l', dialect, 'len')}, "
+            f"{_size('name_toks_r', dialect, 'len')}) >= 2")
     # the token-by-token test is costly: run it only where some token can meet at all
-    can = "list_has_any(meet_keys_l, meet_keys_r)"
+    can = _shares_any("meet_keys_l", "meet_keys_r", dialect)
     # fuzzy levels are frequency-adjusted too, on the commoner of the two written names:
     # "Mohamad Rezai" ~ "Mohammad Rezaei" proves little where Mohammad Rezaei is common
     tf: dict[str, Any] = {"tf_adjustment_column": "name_key", "tf_adjustment_weight": 1.0}
@@ -85,10 +151,10 @@ def name_comparison() -> cl.CustomComparison:
             cll.CustomLevel(f"{can} AND {min2} AND {subset}",
                             "every token of the shorter name in the longer"),
             cll.CustomLevel(f"{can} AND {min2} AND "
-                            f"{_shorter_all(_met('l', 'r', CLOSE), _met('r', 'l', CLOSE))}",
+                            f"{_shorter_all(near_l, near_r, dialect)}",
                             "every token of the shorter name is close to one (typo, "
                             "romanization, script)").configure(**tf),
-            cll.CustomLevel(f"{can} AND {min2} AND {_shorter_all(met_l, met_r)}",
+            cll.CustomLevel(f"{can} AND {min2} AND {_shorter_all(met_l, met_r, dialect)}",
                             "every token of the shorter name sounds like one").configure(**tf),
             cll.CustomLevel(f"{can} AND greatest({met_l}, {met_r}) >= 2", "two tokens meet"),
             cll.CustomLevel(f"{can} AND greatest({met_l}, {met_r}) >= 1",
@@ -125,15 +191,16 @@ def birth_date_comparison() -> cl.CustomComparison:
     )
 
 
-def identifier_comparison() -> cl.CustomComparison:
+def identifier_comparison(dialect: str = "duckdb") -> cl.CustomComparison:
     """Passport, national id, IMO, IBAN, registration number: equal, conflicting or none."""
+    _check_dialect(dialect)
     return cl.CustomComparison(
         output_column_name="identifiers",
         comparison_levels=[
             cll.CustomLevel("ids_l IS NULL OR ids_r IS NULL OR "
-                            "len(list_intersect(id_types_l, id_types_r)) = 0",
+                            f"{_shared('id_types_l', 'id_types_r', dialect)} = 0",
                             "no identifier of a common type").configure(is_null_level=True),
-            cll.CustomLevel("len(list_intersect(ids_l, ids_r)) > 0",
+            cll.CustomLevel(f"{_shared('ids_l', 'ids_r', dialect)} > 0",
                             "a shared identifier"),
             cll.ElseLevel(),
         ],
@@ -178,7 +245,7 @@ def prior_rules() -> list[Any]:
     return [block_on("ids", arrays_to_explode=["ids"])]
 
 
-def training_rules() -> list[Any]:
+def training_rules(dialect: str = "duckdb") -> list[Any]:
     """EM sessions: one blocked on a shared identifier, one on the full birth date.
 
     Each session trains the m of every comparison but the one it blocks on. Pairs sharing a
@@ -188,16 +255,27 @@ def training_rules() -> list[Any]:
     common, most such pairs are homonyms and EM takes them for matches (different birth
     dates and identifiers then look like no evidence against a match).
     """
-    # the first identifier (sorted) stands for all: EM cannot explode arrays
-    return [block_on("ids[1]"), block_on("dob_y", "dob_m", "dob_d")]
+    # the first identifier (sorted) stands for all: EM cannot explode arrays (Splink does
+    # not translate the index: DuckDB counts from 1, Spark from 0)
+    _check_dialect(dialect)
+    first = "ids[0]" if dialect == "spark" else "ids[1]"
+    return [block_on(first), block_on("dob_y", "dob_m", "dob_d")]
 
 
-def settings(prior: float = 1e-4) -> SettingsCreator:
-    """Splink settings of tocta's model (dedupe over one table of records)."""
+def settings(prior: float = 1e-4, dialect: str = "duckdb") -> SettingsCreator:
+    """Splink settings of tocta's model (dedupe over one table of records).
+
+    Args:
+        prior: probability that two random records match (estimated in training).
+        dialect: the SQL of the comparisons, ``duckdb`` or ``spark`` (the same model; only
+            the spelling of list functions and the one-edit test differ).
+    """
+    _check_dialect(dialect)
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[name_comparison(), birth_date_comparison(), identifier_comparison(),
+        comparisons=[name_comparison(dialect), birth_date_comparison(),
+                     identifier_comparison(dialect),
                      origin_comparison(), cl.ExactMatch("gender"),
                      cl.ExactMatch("address")],
         blocking_rules_to_generate_predictions=blocking_rules(),
@@ -206,3 +284,27 @@ def settings(prior: float = 1e-4) -> SettingsCreator:
         retain_matching_columns=True,   # the gamma (level) columns
         additional_columns_to_retain=["name"],
     )
+
+
+def translate_settings(trained: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """A trained model's settings with the SQL of ``dialect`` (m, u and prior kept).
+
+    A model trained on one backend scores on the other: only the SQL conditions, the
+    blocking rules and the dialect are replaced, level by level, by those of
+    ``settings(dialect=dialect)``.
+    """
+    _check_dialect(dialect)
+    if trained.get("sql_dialect") == dialect:
+        return trained
+    fresh = settings(dialect=dialect).get_settings(dialect).as_dict()
+    out = copy.deepcopy(trained)
+    for comp, new in zip(out["comparisons"], fresh["comparisons"], strict=True):
+        if comp["output_column_name"] != new["output_column_name"]:
+            raise ValueError(f"the trained model has comparison {comp['output_column_name']!r} "
+                             f"where tocta's model has {new['output_column_name']!r}")
+        for level, new_level in zip(comp["comparison_levels"], new["comparison_levels"],
+                                    strict=True):
+            level["sql_condition"] = new_level["sql_condition"]
+    out["blocking_rules_to_generate_predictions"] = fresh["blocking_rules_to_generate_predictions"]
+    out["sql_dialect"] = dialect
+    return out

@@ -27,10 +27,10 @@ import polars as pl
 from rich.progress import Progress
 
 from tocta.analytics.resolution import (
-    PairScorer,
     ResolutionModel,
     ResolutionParams,
     ResolutionResult,
+    pair_scorer,
     prepare_records,
     train_model,
 )
@@ -94,7 +94,7 @@ def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path
                     chunks: int = 8, progress: bool = True) -> pl.DataFrame:
     """Score the chunks of candidate pairs not yet in ``folder``; all pairs, sorted.
 
-    The pairs are blocked once (``PairScorer``), only if some chunk is left to score.
+    The pairs are blocked once (``pair_scorer``), only if some chunk is left to score.
 
     Args:
         features: the records' features (``prepare_records``).
@@ -107,7 +107,7 @@ def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path
     todo = [i for i in range(1, chunks + 1) if not _chunk_path(folder, i, chunks).exists()]
     with Progress(disable=not progress, console=None, transient=False,
                   redirect_stdout=False, redirect_stderr=False,
-                  expand=False) as bar, PairScorer(features, model, chunks) as scorer:
+                  expand=False) as bar, pair_scorer(features, model, chunks) as scorer:
         bar.console.file = sys.stderr
         task = bar.add_task("blocking pairs" if todo else "scoring pairs", total=chunks,
                             completed=chunks - len(todo))

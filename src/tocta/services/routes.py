@@ -25,6 +25,7 @@ import polars as pl
 from tocta.access.clearance import Clearance
 from tocta.analytics.routes import RouteEstimate, RouteInputs, estimate_routes
 from tocta.analytics.routes_records import reporting_countries, seizure_classes
+from tocta.analytics.spark import spark_session
 from tocta.errors import UsageError
 from tocta.reference.commodities import all_commodities, ancestors, resolve_commodity
 from tocta.reference.governance import rule_of_law
@@ -36,17 +37,6 @@ from tocta.store.read import VisibleView, create_visible_view
 
 ENGINES = ("duckdb", "spark")
 Progress = Callable[[str], None]
-
-
-def spark_session() -> Any:
-    """A local Spark session sized for this machine (2 cores), UI off."""
-    from pyspark.sql import SparkSession
-
-    return (SparkSession.builder.master("local[2]").appName("tocta")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.driver.memory", "2g")
-            .config("spark.sql.session.timeZone", "UTC").getOrCreate())
 
 
 def seizure_table(store: Store, clearance: Clearance, engine: str, workdir: Path
