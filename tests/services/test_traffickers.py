@@ -18,6 +18,7 @@ import yaml
 
 from tocta.access.clearance import Clearance
 from tocta.services.entities import ImportOptions, add_judgement, import_file, retract_judgement
+from tocta.services.ingest import IngestOptions, ingest_files
 from tocta.services.sources import ensure_source
 from tocta.services.traffickers import (
     EvidentiaryStandard,
@@ -36,9 +37,10 @@ SEED = 3
 READER_AGENCY = "FIU-PER"
 
 
-def build_world_store(root: Path) -> Path:
+def build_world_store(root: Path, transfers: bool = False) -> Path:
     """Simulate a small actor world under ``root`` and import every agency's FtM files
-    (entities and payments) into ``root/world.db``; returns the database path."""
+    (entities and payments) into ``root/world.db`` — with ``transfers``, their Transfer
+    records too (CSV: the channel); returns the database path."""
     logging.getLogger("splink").setLevel(logging.ERROR)
     world = root / "world"
     scenario = load_scenario("west-africa-cocaine").model_copy(update={
@@ -48,11 +50,16 @@ def build_world_store(root: Path) -> Path:
     store = open_store(str(db))
     manifest = yaml.safe_load((world / "manifest.yaml").read_text(encoding="utf-8"))
     for entry in manifest["files"]:
-        if entry["record_type"] != "ftm":
+        if entry["record_type"] not in ("ftm", "Transfer") or (
+                entry["record_type"] == "Transfer" and not transfers):
             continue
         ensure_source(store, entry["source_id"], grade=entry["grade"], tlp=entry["tlp"],
                       owner_agency=entry["agency"], synthetic=True)
-        import_file(store, world / entry["path"], ImportOptions(entry["source_id"]))
+        if entry["record_type"] == "Transfer":
+            ingest_files(store, [world / entry["path"]],
+                         IngestOptions(record_type="Transfer", source_id=entry["source_id"]))
+        else:
+            import_file(store, world / entry["path"], ImportOptions(entry["source_id"]))
     store.dispose()
     return db
 
@@ -128,6 +135,19 @@ def test_groups_and_channels_of_a_flow(full: TraffickerResult) -> None:
     assert sum(c["transfers"] for c in channels) == t.height
     assert sum(c["amount"] for c in channels) == pytest.approx(float(t["amount"].sum()))
     assert sum(c["transfers"] for c in full.channels()) == full.money.transfers.height
+
+
+def test_transfer_records_give_the_channel_payments_lack(tmp_path: Path,
+                                                         full: TraffickerResult) -> None:
+    store = open_store(str(build_world_store(tmp_path, transfers=True)))
+    with_records = analyse_traffickers(store, Clearance.full(), tmp_path / "work")
+    assert with_records.money is not None and full.money is not None
+    channels = {c["channel"]: c["transfers"] for c in with_records.channels()}
+    assert {"wire", "cash"} <= set(channels)            # the Transfer records' own channels
+    # a Transfer record that a Payment already gives is not counted twice
+    t = with_records.money.transfers
+    assert t["id"].n_unique() == t.height
+    assert channels.get("not stated", 0) < full.money.transfers.height
 
 
 def test_negative_judgement_splits_a_cluster_and_undo_restores_it(

@@ -369,7 +369,11 @@ def _nodes(res: Resolution, naming: dict[str, Naming]) -> pl.DataFrame:
 
 
 def _transfers(store: Store, clearance: Clearance, res: Resolution) -> pl.DataFrame:
-    rows, seen = [], set()
+    """Payment entities and Transfer records, one row per transfer: a Transfer record that a
+    Payment already gives (same transaction number) adds only its channel, which FtM's
+    Payment does not carry."""
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, dict[str, Any]] = {}
     for view in res.views.values():
         if view.entity.schema.name != "Payment":
             continue
@@ -378,16 +382,19 @@ def _transfers(store: Store, clearance: Clearance, res: Resolution) -> pl.DataFr
         if not (payer and payee and amount and date):
             continue
         number = first_value(view, "transactionNumber")
-        if number:
-            seen.add(number)
         rows.append({"id": number or view.id, "payer": payer, "payee": payee,
                      "amount": float(amount), "currency": first_value(view, "currency") or "",
                      "date": date[:10], "purpose": first_value(view, "purpose"), "channel": None})
+        if number:
+            seen[number] = rows[-1]
     table = read_records(store, "Transfer", clearance, columns=[
         "record_id", "date", "amount", "currency", "from_entity", "to_entity", "channel",
         "purpose"]).table
     for r in table.to_pylist():
-        if r["record_id"] in seen or not (r["from_entity"] and r["to_entity"]):
+        if r["record_id"] in seen:
+            seen[r["record_id"]]["channel"] = r["channel"]
+            continue
+        if not (r["from_entity"] and r["to_entity"]):
             continue
         rows.append({"id": r["record_id"], "payer": r["from_entity"], "payee": r["to_entity"],
                      "amount": float(r["amount"]), "currency": r["currency"] or "",
