@@ -48,7 +48,7 @@ from scipy.sparse.csgraph import connected_components
 from tocta.analytics.resolution_clusters import ClusterParams, Judgement, cluster_judgements
 
 __all__ = ["RELATION_LEVELS", "RelationModel", "RelationParams", "add_relation_evidence",
-           "hub_keys", "neighbour_keys", "rescore_with_relations"]
+           "hub_keys", "neighbour_keys", "relation_levels", "rescore_with_relations"]
 
 RELATION_LEVELS = {-1: "no keyed relation on one side (neutral)",
                    0: "no related entity in common",
@@ -201,10 +201,12 @@ def neighbour_keys(links: pl.DataFrame, keys: pl.DataFrame,
     return pl.concat(parts).unique()
 
 
-def _levels(pairs: pl.DataFrame, nkeys: pl.DataFrame, own: pl.DataFrame,
+def relation_levels(pairs: pl.DataFrame, nkeys: pl.DataFrame, own: pl.DataFrame,
             batch: int = 250_000) -> pl.DataFrame:
-    """``left_id``, ``right_id``, ``gamma_relations`` for every pair (in batches of pairs, so
-    that memory stays bounded when records have many related entities)."""
+    """``left_id``, ``right_id``, ``gamma_relations`` for every pair: how many neighbour keys
+    (``nkeys``: ``record_id``, ``key``) the two records share, their own clusters (``own``:
+    ``record_id``, ``own``) excluded — in batches of pairs, so that memory stays bounded when
+    records have many related entities."""
     ids = pairs.select("left_id", "right_id")
     has = nkeys.select("record_id").unique()
     out = []
@@ -276,7 +278,7 @@ def add_relation_evidence(pairs: pl.DataFrame, links: pl.DataFrame, keys: pl.Dat
     hubs = None if params.hub_min_shared is None else hub_keys(
         links, all_keys, params.hub_min_shared, params.hub_key_max)
     nkeys = neighbour_keys(links, all_keys, hubs)
-    levels = _levels(pairs, nkeys, own)
+    levels = relation_levels(pairs, nkeys, own)
     scored = pairs.drop("gamma_relations", "bf_relations", strict=False).join(
         levels, on=["left_id", "right_id"], how="left").with_columns(
         pl.col("gamma_relations").fill_null(-1))
