@@ -148,7 +148,8 @@ def main() -> None:
               else ResolutionParams())
     logging.basicConfig(level=logging.WARNING, format="  %(message)s")
     logging.getLogger("splink").setLevel(logging.ERROR)
-    logging.getLogger("tocta.services.resolve").setLevel(logging.INFO)   # blocking time
+    logging.getLogger("tocta.services.resolve").setLevel(logging.INFO)   # phase times
+    logging.getLogger("tocta.analytics.resolution").setLevel(logging.INFO)   # per chunk
     base, base_n = None, 0
     root = args.keep or Path(tempfile.mkdtemp(prefix="tocta-bench-resolve-"))
     for n in sorted(args.records):

@@ -20,6 +20,7 @@ import logging
 import math
 import re
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,7 @@ __all__ = ["FEATURES", "PairScorer", "ResolutionModel", "ResolutionParams", "Res
            "explain_row", "pair_scorer", "prepare_records", "resolve_records", "score_chunk",
            "train_model"]
 
+log = logging.getLogger(__name__)
 METHOD = ("Fellegi-Sunter probabilistic record linkage (Splink 5, DuckDB) over transliterated, "
           "order-free name tokens, partial birth dates, identifiers, nationality, gender, "
           "country of residence and address")
@@ -281,13 +283,13 @@ def estimate_id_recall(features: pl.DataFrame) -> float:
 
 
 class PairScorer:
-    """Scores the candidate pairs of ``features`` chunk by chunk, blocking them only once.
+    """Scores the candidate pairs of ``features`` chunk by chunk on one DuckDB connection.
 
-    One DuckDB connection holds the records and, after the first chunk asked for, every
-    blocked pair with its chunk number: the hash of the left record's id modulo ``chunks``,
-    as Splink's ``predict_chunk`` assigns it, so chunks partition the pairs. Each chunk then
-    scores its own pairs only. (Splink's ``predict_chunk`` would block the whole input again
-    for every chunk, and a connection per chunk holds its memory until collected.)
+    A chunk is the pairs whose left record's id hashes to it (modulo ``chunks``), as
+    Splink's ``predict_chunk`` assigns them, so chunks partition the pairs; each chunk is
+    blocked by Splink restricted to its left records, then scored. (Blocking a million
+    records at once ran out of DuckDB's 6 GB; a connection per chunk, as ``predict_chunk``
+    on a new linker, held its memory until the garbage collector ran.)
 
     The comparisons over lists (the name tokens: lambdas token by token, nearly all of the
     scoring time) are evaluated once per distinct pair of values in a chunk, not once per
@@ -305,7 +307,8 @@ class PairScorer:
         self._records = next(iter(self._linker._input_tables_dict.values())).physical_name
         self._lists = {c for c, t in features.schema.items() if isinstance(t, pl.List)}
         self._columns = list(features.columns)
-        self.blocked_pairs: int | None = None
+        self._costly: list[tuple[int, Any, list[str]]] | None = None
+        self.blocked_pairs = 0
 
     def __enter__(self) -> PairScorer:
         return self
@@ -320,18 +323,11 @@ class PairScorer:
     def _inputs(self, case: str) -> list[str]:
         return [c for c in self._columns if re.search(rf'\b"?{c}_[lr]"?\b', case)]
 
-    def block(self) -> int:
-        """Block every candidate pair (once), numbered by chunk; returns their number."""
-        if self.blocked_pairs is not None:
-            return self.blocked_pairs
-        pairs = self._linker.inference.compute_blocked_pairs_for_predict()
-        self._con.execute(
-            f"CREATE TABLE tocta_blocked AS SELECT match_key, join_key_l, join_key_r, "
-            f"(abs(hash(join_key_l)) % {int(self.chunks)}) + 1 AS chunk "
-            f"FROM {pairs.physical_name} ORDER BY chunk")
-        pairs.drop_table_from_database_and_remove_from_cache()
-        # the records with their term frequencies and, per list comparison, the number of
-        # their distinct value (records with equal inputs share it)
+    def _prepare(self) -> None:
+        """The records with their term frequencies and, per list comparison, the number of
+        their distinct value (records with equal inputs share it)."""
+        if self._costly is not None:
+            return
         settings_obj = self._linker._settings_obj
         selects, joins, self._costly = ["rec.*"], [], []
         for k, tf in enumerate(ensure_term_frequencies_for_linker(self._linker)):
@@ -351,15 +347,26 @@ class PairScorer:
             values = ", ".join(f'any_value("{c}") AS "{c}"' for c in inputs)
             self._con.execute(f"CREATE TABLE tocta_values{k} AS SELECT tocta_v{k}, {values} "
                               f"FROM tocta_records GROUP BY tocta_v{k}")
+
+    def _block(self, chunk: int) -> int:
+        pairs = self._linker.inference.compute_blocked_pairs_for_predict_chunk(
+            left_chunk=(chunk, self.chunks), right_chunk=(1, 1))
+        self._con.execute(f"CREATE OR REPLACE TABLE tocta_blocked AS SELECT match_key, "
+                          f"join_key_l, join_key_r FROM {pairs.physical_name}")
+        pairs.drop_table_from_database_and_remove_from_cache()
         row = self._con.execute("SELECT count(*) FROM tocta_blocked").fetchone()
-        self.blocked_pairs = int(row[0]) if row else 0
-        return self.blocked_pairs
+        return int(row[0]) if row else 0
 
     def score_chunk(self, chunk: int) -> pl.DataFrame:
         """The scored pairs of chunk ``chunk`` (1 to ``chunks``) kept by the parameters."""
         if not 1 <= chunk <= self.chunks:
             raise ValueError(f"chunk {chunk} is not between 1 and {self.chunks}")
-        self.block()
+        start = time.perf_counter()
+        self._prepare()
+        assert self._costly is not None
+        blocked = self._block(chunk)
+        self.blocked_pairs += blocked
+        blocking = time.perf_counter() - start
         con, settings_obj = self._con, self._linker._settings_obj
         costly = {k for k, _, _ in self._costly}
         cheap = [c for k, comp in enumerate(settings_obj.comparisons) if k not in costly
@@ -371,7 +378,7 @@ class PairScorer:
             f"CREATE OR REPLACE TABLE tocta_pairs AS SELECT b.join_key_l AS unique_id_l, "
             f"b.join_key_r AS unique_id_r, b.match_key, {sides} FROM tocta_blocked b "
             f"JOIN tocta_records l ON l.unique_id = b.join_key_l "
-            f"JOIN tocta_records r ON r.unique_id = b.join_key_r WHERE b.chunk = {int(chunk)}")
+            f"JOIN tocta_records r ON r.unique_id = b.join_key_r")
         gammas, joins = [], []
         for k, comp, inputs in self._costly:
             values = ", ".join(f'{s}v."{c}" AS "{c}_{s}"' for c in inputs for s in "lr")
@@ -405,6 +412,8 @@ class PairScorer:
         rel = rel.select(*[c for c in rel.columns if c in _SCORE_COLUMNS])
         frame = pl.from_arrow(rel.to_arrow_table())   # a table keeps its schema when empty
         assert isinstance(frame, pl.DataFrame)
+        log.info("chunk %d of %d: %d candidate pairs blocked in %.1f s, scored in %.1f s",
+                 chunk, self.chunks, blocked, blocking, time.perf_counter() - start - blocking)
         return _tidy(frame)
 
 

@@ -9,9 +9,9 @@ candidate pairs at a time; this service owns the files:
   (chunks partition the pairs); each written to a temporary name and renamed when complete,
   so an interrupted run leaves no half-written chunk;
 
-Running again with the same directory skips the chunks already there. The candidate pairs
-are blocked once per run, then scored chunk by chunk on the same DuckDB connection. A
-progress bar (rich) goes to stderr.
+Running again with the same directory skips the chunks already there. The chunks are
+blocked and scored one after the other on the same DuckDB connection. A progress bar (rich)
+goes to stderr.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path
                     chunks: int = 8, progress: bool = True) -> pl.DataFrame:
     """Score the chunks of candidate pairs not yet in ``folder``; all pairs, sorted.
 
-    The pairs are blocked once (``pair_scorer``), only if some chunk is left to score.
+    Each chunk is blocked, then scored (``pair_scorer``), on one connection.
 
     Args:
         features: the records' features (``prepare_records``).
@@ -109,13 +109,8 @@ def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path
                   redirect_stdout=False, redirect_stderr=False,
                   expand=False) as bar, pair_scorer(features, model, chunks) as scorer:
         bar.console.file = sys.stderr
-        task = bar.add_task("blocking pairs" if todo else "scoring pairs", total=chunks,
-                            completed=chunks - len(todo))
-        if todo:
-            start = time.perf_counter()
-            n = scorer.block()
-            log.info("blocked %d candidate pairs in %.1f s", n, time.perf_counter() - start)
-            bar.update(task, description="scoring pairs")
+        task = bar.add_task("scoring pairs", total=chunks, completed=chunks - len(todo))
+        start = time.perf_counter()
         for i in todo:
             pairs = scorer.score_chunk(i)
             path = _chunk_path(folder, i, chunks)
@@ -123,5 +118,8 @@ def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path
             pairs.write_parquet(tmp)
             tmp.replace(path)
             bar.advance(task)
+        if todo:
+            log.info("%d candidate pairs blocked and scored in %.1f s",
+                     scorer.blocked_pairs, time.perf_counter() - start)
     parts = [pl.read_parquet(_chunk_path(folder, i, chunks)) for i in range(1, chunks + 1)]
     return pl.concat(parts).sort("left_id", "right_id")
