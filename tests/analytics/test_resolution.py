@@ -7,6 +7,7 @@ from datetime import datetime
 import polars as pl
 import pytest
 
+from tests.analytics.resolution_world import SIM_SEED, pairwise, simulated_entities
 from tocta.analytics.resolution import (
     ResolutionParams,
     estimate_id_recall,
@@ -15,7 +16,6 @@ from tocta.analytics.resolution import (
 )
 from tocta.analytics.resolution_clusters import (
     ClusterParams,
-    ClusterResult,
     Judgement,
     cluster_judgements,
     latest_judgements,
@@ -191,7 +191,6 @@ def test_latest_judgement_wins() -> None:
     assert j.judgement == "negative" and j.user == "u2"
 
 
-SIM_SEED = 5          # fixed before looking at the result
 RELATION_RECALL_GAIN = 0.03   # measured +0.073 (0.610 -> 0.683) at 0.9; tolerance: under half
 F1_FLOOR = 0.84       # measured 0.901 (precision 0.947, recall 0.858) at 0.5; tolerance 0.06
 
@@ -199,55 +198,26 @@ F1_FLOOR = 0.84       # measured 0.901 (precision 0.947, recall 0.858) at 0.5; t
 @pytest.fixture(scope="module")
 def sim_world(tmp_path_factory):
     """A small simulated world (~3,400 person records of one agency set), resolved."""
-    import glob
-
-    from tocta.simulate.run import simulate_world
-    from tocta.simulate.scenario import load_scenario
-
-    out = tmp_path_factory.mktemp("world")
-    sc = load_scenario("people-smuggling-mediterranean").model_copy(update={
-        "actors": {"groups_per_commodity": 20}, "money": {"max_transfers": 500}})
-    simulate_world(sc, SIM_SEED, out, scale=5.0)
-    rows = pl.concat([pl.read_csv(f, infer_schema_length=0).with_columns(
-        pl.lit(f.split("/")[-2]).alias("agency"))
-        for f in sorted(glob.glob(str(out / "agencies" / "*" / "entities.csv")))])
-    every = rows.with_columns((pl.col("agency") + "/" + pl.col("record_id")).alias("rid"))
+    every, rows = simulated_entities(tmp_path_factory.mktemp("world"), SIM_SEED)
     links = (every.select("rid", "agency", pl.col("linked_records").str.split(";"))
              .explode("linked_records").drop_nulls("linked_records")
              .select(pl.col("rid").alias("record_id"),
                      (pl.col("agency") + "/" + pl.col("linked_records")).alias("linked_id")))
     keys = every.filter(pl.col("account_number").is_not_null()).select(
         pl.col("rid").alias("record_id"), ("iban:" + pl.col("account_number")).alias("key"))
-    rows = rows.filter(pl.col("entity_type") == "Person")
-    truth = pl.read_parquet(out / "truth" / "actors.parquet").select(
-        "agency", pl.col("entity_id").alias("record_id"), "true_id")
-    rows = rows.join(truth, on=["agency", "record_id"]).with_columns(
-        (pl.col("agency") + "/" + pl.col("record_id")).alias("record_id"))
     res = resolve_records(rows.drop("true_id"), ResolutionParams(seed=SIM_SEED))
     return rows, rows.select("record_id", "true_id"), res, links, keys
-
-
-def _f1(clusters: ClusterResult, truth: pl.DataFrame) -> tuple[float, float, float]:
-    j = clusters.clusters.join(truth, on="record_id")
-
-    def n(*cols: str) -> float:
-        return float(j.group_by(cols).len().select(
-            (pl.col("len") * (pl.col("len") - 1) / 2).sum()).item())
-
-    tp = n("canonical_id", "true_id")
-    p, r = tp / n("canonical_id"), tp / n("true_id")
-    return p, r, 2 * p * r / (p + r)
 
 
 def test_simulated_world_f1_floor(sim_world) -> None:
     rows, truth, res, _, _ = sim_world
     assert 2000 <= rows.height <= 5000
     clusters = cluster_judgements(rows["record_id"], res.pairs, [], ClusterParams(0.5))
-    p, r, f1 = _f1(clusters, truth)
+    p, r, f1 = pairwise(clusters, truth)
     print(f"simulated world: precision {p:.4f} recall {r:.4f} F1 {f1:.4f}")
     assert f1 >= F1_FLOOR, (p, r, f1)
     strict = cluster_judgements(rows["record_id"], res.pairs, [], ClusterParams(0.9))
-    assert _f1(strict, truth)[0] >= 0.97     # the default threshold keeps precision high
+    assert pairwise(strict, truth)[0] >= 0.97     # the default threshold keeps precision high
 
 
 def test_records_sharing_no_identifier_train_and_a_chunk_without_pairs_is_empty() -> None:
@@ -270,8 +240,8 @@ def test_relation_evidence_raises_recall_on_the_simulated_world(sim_world) -> No
     ids = rows["record_id"].to_list()
     rescored, model = rescore_with_relations(ids, res.pairs, links, keys)
     assert model.used and model.bayes_factor(1) > 10 and model.bayes_factor(0) < 1
-    before = _f1(cluster_judgements(ids, res.pairs, [], ClusterParams(0.9)), truth)
-    after = _f1(cluster_judgements(ids, rescored, [], ClusterParams(0.9)), truth)
+    before = pairwise(cluster_judgements(ids, res.pairs, [], ClusterParams(0.9)), truth)
+    after = pairwise(cluster_judgements(ids, rescored, [], ClusterParams(0.9)), truth)
     print(f"relations at 0.9: before {before}, after {after}")
     assert after[1] >= before[1] + RELATION_RECALL_GAIN, (before, after)
     assert after[0] >= 0.97                    # recall gained without losing precision

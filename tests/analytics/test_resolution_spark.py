@@ -6,16 +6,15 @@ without pyspark or Java, except under CI=true where it must run.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
 
-import polars as pl
 import pytest
 
+from tests.analytics.resolution_world import SIM_SEED, pairwise, simulated_entities
 from tocta.analytics.resolution import (
     FEATURES,
     ResolutionModel,
@@ -34,7 +33,6 @@ from tocta.analytics.resolution_model import (
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "fixtures" / "resolution_duckdb_settings.json"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-SIM_SEED = 5
 PROBABILITY_TOLERANCE = 1e-9   # measured 1.1e-16: the same SQL model, two engines
 F1_TOLERANCE = 0.01
 
@@ -78,37 +76,6 @@ def _spark_ready() -> bool:
     return shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))
 
 
-def _world(out: Path) -> pl.DataFrame:
-    """The simulated person records of ``test_resolution`` (~3,400), with their truth."""
-    from tocta.simulate.run import simulate_world
-    from tocta.simulate.scenario import load_scenario
-
-    sc = load_scenario("people-smuggling-mediterranean").model_copy(update={
-        "actors": {"groups_per_commodity": 20}, "money": {"max_transfers": 500}})
-    simulate_world(sc, SIM_SEED, out, scale=5.0)
-    rows = pl.concat([pl.read_csv(f, infer_schema_length=0).with_columns(
-        pl.lit(f.split("/")[-2]).alias("agency"))
-        for f in sorted(glob.glob(str(out / "agencies" / "*" / "entities.csv")))])
-    truth = pl.read_parquet(out / "truth" / "actors.parquet").select(
-        "agency", pl.col("entity_id").alias("record_id"), "true_id")
-    return rows.filter(pl.col("entity_type") == "Person").join(
-        truth, on=["agency", "record_id"]).with_columns(
-        (pl.col("agency") + "/" + pl.col("record_id")).alias("record_id"))
-
-
-def _f1(ids: pl.Series, pairs: pl.DataFrame, truth: pl.DataFrame) -> float:
-    j = cluster_judgements(ids, pairs, [], ClusterParams(0.5)).clusters.join(
-        truth, on="record_id")
-
-    def n(*cols: str) -> float:
-        return float(j.group_by(cols).len().select(
-            (pl.col("len") * (pl.col("len") - 1) / 2).sum()).item())
-
-    tp = n("canonical_id", "true_id")
-    p, r = tp / n("canonical_id"), tp / n("true_id")
-    return 2 * p * r / (p + r)
-
-
 @pytest.mark.spark
 def test_spark_scores_the_simulated_world_as_duckdb(tmp_path: Path) -> None:
     if not _spark_ready():
@@ -116,7 +83,7 @@ def test_spark_scores_the_simulated_world_as_duckdb(tmp_path: Path) -> None:
             pytest.fail("CI=true but pyspark or Java is missing: the Spark backend must be "
                         "tested")
         pytest.skip("pyspark or Java not available")
-    rows = _world(tmp_path)
+    _, rows = simulated_entities(tmp_path, SIM_SEED)
     assert 2000 <= rows.height <= 5000
     features = prepare_records(rows.drop("true_id"))
     # trained once, on DuckDB (Spark training runs the same SQL but takes minutes here; its
@@ -136,7 +103,8 @@ def test_spark_scores_the_simulated_world_as_duckdb(tmp_path: Path) -> None:
     for f in FEATURES:   # the same comparison level, pair by pair
         assert both[f"gamma_{f}"].equals(both[f"gamma_{f}_spark"], check_names=False), f
     truth, ids = rows.select("record_id", "true_id"), rows["record_id"]
-    f1_duck, f1_spark = _f1(ids, duck, truth), _f1(ids, spark, truth)
+    f1_duck, f1_spark = (pairwise(cluster_judgements(ids, pairs, [], ClusterParams(0.5)),
+                                  truth)[2] for pairs in (duck, spark))
     print(f"F1 at 0.5: DuckDB {f1_duck:.4f}, Spark {f1_spark:.4f}; max |dp| {gap:.2g}")
     assert abs(f1_duck - f1_spark) <= F1_TOLERANCE
     assert f1_spark >= 0.84     # the floor of test_resolution's simulated world
