@@ -50,9 +50,9 @@ __all__ = ["FEATURES", "PairScorer", "ResolutionModel", "ResolutionParams", "Res
            "train_model"]
 
 log = logging.getLogger(__name__)
-METHOD = ("Fellegi-Sunter probabilistic record linkage (Splink 5, DuckDB) over transliterated, "
-          "order-free name tokens, partial birth dates, identifiers, nationality, gender, "
-          "country of residence and address")
+METHOD = ("Fellegi-Sunter probabilistic record linkage (Splink 5, DuckDB or Spark) over "
+          "transliterated, order-free name tokens, partial birth dates, identifiers, "
+          "nationality, gender, country of residence and address")
 FEATURES = ("name", "birth_date", "identifiers", "nationality", "gender", "address")
 PAIR_COLUMNS = ("left_id", "right_id", "match_probability", "match_weight",
                 *[f"gamma_{f}" for f in FEATURES], *[f"bf_{f}" for f in FEATURES],
