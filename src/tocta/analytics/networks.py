@@ -103,7 +103,8 @@ class NetworkResult:
         communities: ``community, size, persons, companies, peps, key_players``.
         key_players: ``group, rank, id, kind, label, pairs_cut, fragmentation_before,
             fragmentation_after`` (ordered pairs of the group that are no longer connected).
-        brokers: rankable entities with ties into other communities, best first.
+        brokers: rankable entities with ties into other communities, best first: most ties
+            across, then highest betweenness, then participation coefficient.
         pep_links: ``id, pep, hops, path`` (``>``-joined ids from the entity to the PEP).
         betweenness_method: exact, sampled (with the number of pivots) or bounded.
         grade: the weakest grade among the links used (common scale, e.g. ``B2``).
@@ -230,7 +231,10 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
     }, schema_overrides={"country": pl.Utf8, "is_pep": pl.Boolean, "strength": pl.Float64,
                          "kind": pl.Utf8, "id": pl.Utf8, "label": pl.Utf8})
     brokers = (node_frame.filter(pl.Series(rankable) & (pl.col("communities_reached") > 0))
-               .sort(["bridge_ties", "participation", "betweenness", "id"],
+               # Equal ties across: the one carrying more shortest paths brokers more; the
+               # participation coefficient, highest for entities with few ties of their own
+               # group, only breaks what is left.
+               .sort(["bridge_ties", "betweenness", "participation", "id"],
                      descending=[True, True, True, False])
                .with_row_index("broker_rank", offset=1)
                .with_columns(pl.col("broker_rank").cast(pl.Int64)))
