@@ -167,6 +167,9 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
             {"id": extra, "kind": ["Unknown"] * len(extra), "country": [None] * len(extra),
              "is_pep": [False] * len(extra), "label": extra},
             schema=node_table.schema)])
+    # vertices in id order: the same entities and links give the same graph, and so the same
+    # seeded communities, whatever order the tables came in
+    node_table = node_table.sort("id")
     ids = node_table["id"].to_list()
     index = {v: i for i, v in enumerate(ids)}
     g = ig.Graph(n=len(ids), edges=[(index[x], index[y]) for x, y in
