@@ -28,6 +28,7 @@ import resource
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,7 @@ def run(records: pl.DataFrame, work: Path, chunks: int, params: Any) -> dict[str
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     t0 = time.perf_counter()
-    features = prepare_records(records)
+    features = prepare_records(records, params.max_key_records)
     t1 = time.perf_counter()
     print(f"  features of {records.height:,} records in {t1 - t0:.0f} s; "
           f"peak RSS {peak_mb():,.0f} MB", flush=True)
@@ -141,11 +142,16 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="work folder to keep")
     ap.add_argument("--train-records", type=int, default=None,
                     help="train on a sample of this many records (default: ResolutionParams)")
+    ap.add_argument("--max-key-records", type=int, default=None,
+                    help="drop blocking keys held by more records (default: ResolutionParams)")
     args = ap.parse_args()
     from tocta.analytics.resolution import ResolutionParams
 
-    params = (ResolutionParams(train_records=args.train_records) if args.train_records
-              else ResolutionParams())
+    params = ResolutionParams()
+    if args.train_records:
+        params = replace(params, train_records=args.train_records)
+    if args.max_key_records:
+        params = replace(params, max_key_records=args.max_key_records)
     logging.basicConfig(level=logging.WARNING, format="  %(message)s")
     logging.getLogger("splink").setLevel(logging.ERROR)
     logging.getLogger("tocta.services.resolve").setLevel(logging.INFO)   # phase times

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -43,3 +44,22 @@ def test_other_chunking_in_the_same_folder_is_refused(tmp_path: Path) -> None:
     resolve_in_chunks(_records(), tmp_path, chunks=2, params=params, progress=False)
     with pytest.raises(ValueError, match="another run"):
         resolve_in_chunks(_records(), tmp_path, chunks=3, progress=False)
+
+
+def test_a_lower_key_cap_blocks_fewer_pairs_and_a_resumed_run_keeps_it(tmp_path: Path) -> None:
+    # four more "Ana Vega ..." meet the first Ana Vega only through the pair of their first
+    # two tokens' phonetic keys, a key five records hold
+    extra = pl.DataFrame({"record_id": [f"x{i}" for i in range(4)],
+                          "name": [f"Ana Vega {f}" for f in ("Lopez", "Mora", "Ruiz", "Sanz")]})
+    records = pl.concat([_records(), extra], how="diagonal")
+    params = ResolutionParams(u_max_pairs=2e4, seed=1, max_key_records=2, min_probability=0.0)
+    narrow = resolve_in_chunks(records, tmp_path, chunks=2, params=params, progress=False)
+    got = set(narrow.pairs.select("left_id", "right_id").iter_rows())
+    assert narrow.model.params.max_key_records == 2
+    assert not {p for p in got if "x0" in p}                 # dropped with the common key
+    wide_all = resolve_records(records, replace(params, max_key_records=300))
+    assert {p for p in set(wide_all.pairs.select("left_id", "right_id").iter_rows())
+            if "x0" in p}
+    (tmp_path / "pairs-0002-of-0002.parquet").unlink()
+    resumed = resolve_in_chunks(records, tmp_path, chunks=2, progress=False)
+    assert set(resumed.pairs.select("left_id", "right_id").iter_rows()) == got

@@ -33,7 +33,7 @@ from splink.internals.exceptions import EMTrainingException
 from splink.internals.predict import predict_from_comparison_vectors_sqls
 from splink.internals.term_frequencies import ensure_term_frequencies_for_linker
 
-from tocta.analytics.resolution_features import prepare_records
+from tocta.analytics.resolution_features import MAX_KEY_RECORDS, prepare_records
 from tocta.analytics.resolution_model import (
     prior_rules,
     settings,
@@ -83,6 +83,9 @@ class ResolutionParams:
             representative; EM on a full-date block costs the square of the input.
         backend: ``duckdb`` or ``spark`` (Splink's ``SparkAPI`` on the local session of
             ``tocta.analytics.spark``; same model, see ``resolution_spark``).
+        max_key_records: a blocking key (a pair of phonetic keys or skeletons) held by more
+            records is dropped (``resolution_features.cap_pair_keys``): the trade between
+            candidate pairs (time) and the recall of records that meet on nothing else.
     """
 
     min_probability: float = 0.05
@@ -95,6 +98,7 @@ class ResolutionParams:
     memory_limit: str = "6GB"
     train_records: int = 200_000
     backend: str = "duckdb"
+    max_key_records: int = MAX_KEY_RECORDS
 
 
 @dataclass(frozen=True)
@@ -230,7 +234,8 @@ def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
         The settings with estimated prior, m and u probabilities.
     """
     params = params or ResolutionParams()
-    features = prepare_records(records) if "name_toks" not in records.columns else records
+    features = prepare_records(records, params.max_key_records) \
+        if "name_toks" not in records.columns else records
     if features.height > params.train_records:
         features = features.sample(params.train_records, seed=params.seed)
     logging.getLogger("splink").setLevel(logging.WARNING)
@@ -437,7 +442,8 @@ def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int,
     ``(1, n) ... (n, n)`` is every candidate pair exactly once. This blocks the whole input:
     to score many chunks, block once with one ``PairScorer``.
     """
-    features = prepare_records(records) if "name_toks" not in records.columns else records
+    features = prepare_records(records, model.params.max_key_records) \
+        if "name_toks" not in records.columns else records
     with pair_scorer(features, model, chunk[1]) as scorer:
         return scorer.score_chunk(chunk[0])
 
@@ -474,7 +480,7 @@ def resolve_records(records: pl.DataFrame, params: ResolutionParams | None = Non
         The candidate pairs at or above ``params.min_probability``, explainable.
     """
     params = params or (model.params if model else ResolutionParams())
-    features = prepare_records(records)
+    features = prepare_records(records, params.max_key_records)
     model = model or train_model(features, params)
     pairs = score_chunk(features, model)
     return ResolutionResult(pairs, model, params, records.height)

@@ -75,8 +75,12 @@ def resolve_in_chunks(records: pl.DataFrame, folder: Path, chunks: int = 8,
         The result over all chunks, as ``resolve_records`` would give it.
     """
     _check_chunking(folder, chunks)
-    features = prepare_records(records)
-    model = load_or_train(features, folder, params or ResolutionParams())
+    saved = folder / MODEL_FILE
+    if saved.exists():    # resuming: the features the saved model was scored with
+        params = ResolutionParams(**json.loads(saved.read_text(encoding="utf-8"))["params"])
+    params = params or ResolutionParams()
+    features = prepare_records(records, params.max_key_records)
+    model = load_or_train(features, folder, params)
     pairs = score_in_chunks(features, model, folder, chunks, progress)
     return ResolutionResult(pairs, model, model.params, records.height)
 
