@@ -36,7 +36,7 @@ from tests.analytics.test_money_trails import (
     score,
     simulated_transfers,
 )
-from tests.analytics.test_networks import precision_at, simulated_tables
+from tests.analytics.test_networks import leader_precision, simulated_tables
 
 from tocta.analytics.money_trails import MoneyTrailParams, trace_money
 from tocta.analytics.networks import NetworkParams, analyse_network, betweenness_pivots
@@ -111,21 +111,7 @@ def accuracy(seeds: tuple[int, ...]) -> None:
     for seed in seeds:
         nodes, edges, roles = simulated_tables(seed)
         r = analyse_network(nodes, edges, NetworkParams(key_players_per_group=2))
-        count = {x: sum(v == x for v in roles.values())
-                 for x in ("organizer", "broker", "financier")}
-        k = count["organizer"] + count["broker"]
-        ranked = r.key_players.sort("pairs_cut", descending=True)["id"].to_list()
-        rows.append({
-            "seed": seed, "k_brokers": k,
-            "brokers_p@k": precision_at(r.brokers["id"].to_list(), roles,
-                                        {"organizer", "broker"}, k),
-            "brokers_p@k_organizers": precision_at(r.brokers["id"].to_list(), roles,
-                                                   {"organizer"}, count["organizer"]),
-            "key_players": len(ranked),
-            "key_p@k_leadership": precision_at(ranked, roles, {"organizer", "financier",
-                                                               "broker"}, sum(count.values())),
-            "key_p@k_organizers": precision_at(ranked, roles, {"organizer"},
-                                               count["organizer"])})
+        rows.append({"seed": seed, **leader_precision(r, roles)})
         table, truth, fronts = simulated_transfers(seed)
         m = trace_money(table, params=MoneyTrailParams(front_companies=fronts))
         mappings = [(t, "", target) for t, target in TARGETS.items()]

@@ -34,6 +34,23 @@ def simulated_entities(out: Path, seed: int = SIM_SEED) -> tuple[pl.DataFrame, p
     return every, people
 
 
+def hand_records(typo: bool = False) -> pl.DataFrame:
+    """64 people written three ways each: "Ana Vega" with a passport and a full date, "VEGA,
+    Ana" with the same, and a third record with the birth year only and no passport — its
+    family name misspelt ("Vega" → "Vega"[:-1] + "a") when ``typo``."""
+    given = ["Ana", "Luis", "Marta", "Pedro", "Sofia", "Diego", "Lucia", "Pablo"]
+    family = ["Vega", "Soto", "Lara", "Mora", "Rios", "Cruz", "Paz", "Leon"]
+    rows: list[tuple[str, str, str, str | None]] = []
+    for i, g in enumerate(given):
+        for j, f in enumerate(family):
+            dob = f"{1960 + i * 3 + j}-{1 + j:02d}-{10 + i:02d}"
+            rows.append((f"r{i}{j}a", f"{g} {f}", dob, f"ES{i}{j}00000"))
+            rows.append((f"r{i}{j}b", f"{f.upper()}, {g}", dob, f"ES{i}{j}00000"))
+            rows.append((f"r{i}{j}c", f"{g} {f[:-1]}a" if typo else f"{g} {f}", dob[:4], None))
+    return pl.DataFrame(rows, schema=["record_id", "name", "birth_date", "passport_number"],
+                        orient="row")
+
+
 def pairwise(clusters: ClusterResult, truth: pl.DataFrame) -> tuple[float, float, float]:
     """Pairwise precision, recall and F1 of a clustering against ``truth`` (``record_id``,
     ``true_id``)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from tests.analytics.resolution_world import hand_records
 from tocta.analytics.resolution import (
     PairScorer,
     ResolutionParams,
@@ -17,23 +18,9 @@ from tocta.analytics.resolution import (
 )
 
 
-def _records() -> pl.DataFrame:
-    given = ["Ana", "Luis", "Marta", "Pedro", "Sofia", "Diego", "Lucia", "Pablo"]
-    family = ["Vega", "Soto", "Lara", "Mora", "Rios", "Cruz", "Paz", "Leon"]
-    rows: list[tuple[str, str, str, str | None]] = []
-    for i, g in enumerate(given):
-        for j, f in enumerate(family):
-            dob = f"{1960 + i * 3 + j}-{1 + j:02d}-{10 + i:02d}"
-            rows.append((f"r{i}{j}a", f"{g} {f}", dob, f"ES{i}{j}00000"))
-            rows.append((f"r{i}{j}b", f"{f.upper()}, {g}", dob, f"ES{i}{j}00000"))
-            rows.append((f"r{i}{j}c", f"{g} {f[:-1]}a", dob[:4], None))
-    return pl.DataFrame(rows, schema=["record_id", "name", "birth_date", "passport_number"],
-                        orient="row")
-
-
 @pytest.fixture(scope="module")
 def scored() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    features = prepare_records(_records())
+    features = prepare_records(hand_records(typo=True))
     model = train_model(features, ResolutionParams(u_max_pairs=2e4, seed=1))
     with PairScorer(features, model, chunks=3) as scorer:
         chunks = [scorer.score_chunk(i) for i in (1, 2, 3)]
@@ -62,7 +49,7 @@ def test_scores_are_those_of_splink_predict(scored) -> None:
 
 
 def test_a_chunk_outside_the_range_is_refused() -> None:
-    features = prepare_records(_records().head(6))
+    features = prepare_records(hand_records(typo=True).head(6))
     model = train_model(features, ResolutionParams(u_max_pairs=2e3, seed=1))
     with PairScorer(features, model, chunks=2) as scorer, pytest.raises(ValueError):
         scorer.score_chunk(3)
