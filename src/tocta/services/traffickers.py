@@ -2,8 +2,9 @@
 
 The user path of DESIGN.md §5 (Traffickers), for one reader:
 
-1. resolve the Person entities the reader may see (``tocta.services.entity_resolution``:
-   Splink, relation evidence, the analysts' judgements → canonical ids);
+1. resolve the entities the reader may see (``tocta.services.entity_resolution``: persons
+   with Splink and the relation evidence, companies, groups, vessels and accounts with a
+   model of their own, the analysts' judgements → canonical ids);
 2. build the network of resolved entities from the FtM relation entities (Membership,
    Directorship, Ownership, Associate, Family, Payment...), each link with its grade, and
    analyse it (``analyse_network``);
