@@ -238,7 +238,11 @@ def train_model(records: pl.DataFrame, params: ResolutionParams | None = None
         if "name_toks" not in records.columns else records
     if features.height > params.train_records:
         features = features.sample(params.train_records, seed=params.seed)
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    # Splink warns once per comparison level that a training session did not observe
+    # ("unable to train m value"): expected where a feature is absent (companies have no
+    # birth date) or a session blocks on it; such a level keeps its starting m and
+    # ``ResolutionModel.levels()`` shows every level's m and u. Errors still show.
+    logging.getLogger("splink").setLevel(logging.ERROR)
     con = _connect(params)
     try:
         linker = _linker(con, features, settings(dialect=params.backend), params.backend)
