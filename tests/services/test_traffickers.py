@@ -126,7 +126,8 @@ def test_groups_and_channels_of_a_flow(full: TraffickerResult) -> None:
         assert set(g["roles"]) <= set(g["countries"]) & set(roles)
         assert all(len(c) == 3 for c in g["countries"])         # ISO3, as the routes
         for k in g["key_players"]:                              # named only per the standard
-            assert k["name"]
+            assert k["name"] and k["id"] in scope and full.is_named(k["id"])
+            assert len(k["sources"]) >= 2 or "court" in k["evidence"]
             assert "independent sources" in k["evidence"] or "court" in k["evidence"]
     channels = full.channels(scope)
     assert full.money is not None and channels

@@ -176,8 +176,8 @@ class TraffickerResult:
         """The groups (network communities) within ``scope``, largest first: their size,
         persons and companies, countries (ISO3) — each with its role on the flow's routes
         when ``roles`` (ISO3 → origin / transit / destination...) is given — and their key
-        players, named only per the standard (with the evidence that allows it), the rest
-        counted."""
+        players, named only per the standard (canonical id, name, the evidence that allows
+        naming and its sources), the rest counted."""
         net = self.network
         if net is None:
             return []
@@ -192,7 +192,8 @@ class TraffickerResult:
             countries = sorted({c for c in (country_code(x) for x in members["country"]
                                             .drop_nulls().to_list()) if c})
             keys = net.key_players.filter(pl.col("id").is_in(members["id"].to_list()))
-            named = [{"name": self.label(cid), "evidence": self.naming[cid].reason}
+            named = [{"id": cid, "name": self.label(cid), "evidence": self.naming[cid].reason,
+                      "sources": list(self.naming[cid].sources)}
                      for cid in dict.fromkeys(keys["id"].to_list())
                      if self.is_named(cid) and cid in self.naming]
             out.append({
