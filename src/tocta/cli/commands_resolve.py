@@ -18,13 +18,15 @@ if TYPE_CHECKING:
     from tocta.store.engine import Store
 
 resolve_app = typer.Typer(
-    help="Resolve Person entities across agencies (Splink), with an analyst's judgement log: "
+    help="Resolve entities across agencies (Splink), with an analyst's judgement log: "
          "sources are never rewritten, canonical ids are derived, every merge can be "
          "explained and undone.\n\n"
-         "Evidence compared: names (any script, any order, typos, dropped middle names), "
-         "partial birth dates, identifiers (passport, national id), nationality with "
-         "residence, gender, address — and relations: two records whose groups, accounts, "
-         "companies or associates resolve to the same entities are likelier one person "
+         "Persons: names (any script, any order, typos, dropped middle names), partial birth "
+         "dates, identifiers (passport, national id), nationality with residence, gender, "
+         "address — and relations: two records whose groups (resolved by their members), "
+         "accounts, companies or associates resolve to the same entities are likelier one "
+         "person. Groups, companies, vessels and accounts: name, jurisdiction or flag, "
+         "registration, IMO, IBAN, with a model of their own "
          "(docs/methodology/resolution.md).\n\n"
          "Example: `tocta resolve --threshold 0.8`, then `tocta resolve review`, "
          "`tocta resolve judge ID1 ID2 negative --note \"different fathers\"`, "
