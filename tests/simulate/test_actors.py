@@ -105,6 +105,19 @@ def test_same_seed_same_bytes_other_seed_other_world(tmp_path: Path) -> None:
     assert hashes[0] != hashes[2]
 
 
+def test_two_scenarios_with_one_seed_share_no_entity_id() -> None:
+    # both worlds import into one synthetic store (make demo): an id drawn twice would merge
+    # two different people's statements
+    from dataclasses import replace
+
+    ctx = small_context()
+    a = build(ctx, 7).records.select("entity_id", "agency", "true_id")
+    b = build(replace(ctx, scenario="other"), 7).records.select("entity_id", "agency",
+                                                                  "true_id")
+    assert a.select("agency", "true_id").equals(b.select("agency", "true_id"))  # same world
+    assert not set(a["entity_id"]) & set(b["entity_id"])
+
+
 def test_every_jsonl_line_is_a_valid_ftm_entity(out: tuple[Path, Manifest],
                                                 world: ActorWorld) -> None:
     folder, _ = out

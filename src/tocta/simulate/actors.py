@@ -11,6 +11,7 @@ view of them. See docs/simulator-actors.md.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,7 +80,9 @@ def simulate_actors(ctx: ActorContext, rng: np.random.Generator) -> ActorWorld:
         The actor world; nothing is written to disk.
     """
     book = load_name_book()
-    salt = rng.bytes(8).hex()
+    # the scenario goes into the salt: two scenarios simulated with one seed draw the same
+    # bytes, and their agencies' ids for different people would collide in one store
+    salt = hashlib.sha256(f"{ctx.scenario}:{rng.bytes(8).hex()}".encode()).hexdigest()[:16]
     groups, group_legs = plan_groups(ctx, rng)
     legs_of: dict[str, list[tuple[str, str]]] = {}
     for gid, a, b in group_legs.select("group_id", "from_country", "to_country").iter_rows():
