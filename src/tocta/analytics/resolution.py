@@ -413,10 +413,8 @@ class PairScorer:
             sql_dialect=SplinkDialect.from_string("duckdb"),
             retain_matching_columns=False, retain_intermediate_calculation_columns=True,
             training_mode=True)]   # training mode keeps the gamma columns
-        p = self.model.params
         sql = ("WITH " + ", ".join(f"{name} AS ({q})" for name, q in ctes) +
-               f" SELECT * FROM {ctes[-1][0]} WHERE match_probability >= {p.min_probability}"
-               f" OR match_probability <= {p.conflict_probability}")
+               f" SELECT * FROM {ctes[-1][0]} WHERE {kept_condition(self.model.params)}")
         rel = con.sql(sql)
         rel = rel.select(*[c for c in rel.columns if c in _SCORE_COLUMNS])
         frame = pl.from_arrow(rel.to_arrow_table())   # a table keeps its schema when empty
@@ -424,6 +422,12 @@ class PairScorer:
         log.info("chunk %d of %d: %d candidate pairs blocked in %.1f s, scored in %.1f s",
                  chunk, self.chunks, blocked, blocking, time.perf_counter() - start - blocking)
         return _tidy(frame)
+
+
+def kept_condition(params: ResolutionParams) -> str:
+    """SQL: the scored pairs a run keeps — likely matches, and the model's conflicts."""
+    return (f"match_probability >= {params.min_probability} OR "
+            f"match_probability <= {params.conflict_probability}")
 
 
 def pair_scorer(features: pl.DataFrame, model: ResolutionModel, chunks: int = 1
@@ -443,8 +447,8 @@ def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int,
     """Score the blocked pairs whose left record falls in ``chunk`` = (number, of).
 
     Chunks partition the pairs (the left record's id is hashed), so the union over
-    ``(1, n) ... (n, n)`` is every candidate pair exactly once. This blocks the whole input:
-    to score many chunks, block once with one ``PairScorer``.
+    ``(1, n) ... (n, n)`` is every candidate pair exactly once. Each call opens its own
+    connection: to score many chunks, use one ``pair_scorer``.
     """
     features = prepare_records(records, model.params.max_key_records) \
         if "name_toks" not in records.columns else records

@@ -96,7 +96,7 @@ class SparkPairScorer:
         """The scored pairs of chunk ``chunk`` (1 to ``chunks``) kept by the parameters."""
         from pyspark.sql import functions as F
 
-        from tocta.analytics.resolution import _SCORE_COLUMNS, _tidy
+        from tocta.analytics.resolution import _SCORE_COLUMNS, _tidy, kept_condition
 
         if not 1 <= chunk <= self.chunks:
             raise ValueError(f"chunk {chunk} is not between 1 and {self.chunks}")
@@ -106,10 +106,8 @@ class SparkPairScorer:
         self._linker.table_management.register_blocked_pairs_for_predict(
             self._api.table_to_splink_dataframe("__splink__blocked_id_pairs", self._name))
         pred = self._linker.inference.predict(warning_mode="never")
-        p = self.model.params
         df = pred.as_spark_dataframe()
-        df = df.filter(f"match_probability >= {p.min_probability} OR "
-                       f"match_probability <= {p.conflict_probability}").select(
+        df = df.filter(kept_condition(self.model.params)).select(
             *[c for c in df.columns if c in _SCORE_COLUMNS])
         frame = pl.from_arrow(df.toArrow())   # a table keeps its schema when empty
         assert isinstance(frame, pl.DataFrame)

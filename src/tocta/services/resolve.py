@@ -43,14 +43,23 @@ def _chunk_path(folder: Path, i: int, n: int) -> Path:
     return folder / f"pairs-{i:04d}-of-{n:04d}.parquet"
 
 
+def saved_model(folder: Path) -> ResolutionModel | None:
+    """The model saved in ``folder`` by an earlier run, or None."""
+    path = folder / MODEL_FILE
+    if not path.exists():
+        return None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    return ResolutionModel(saved["settings"], saved["records"],
+                           ResolutionParams(**saved["params"]))
+
+
 def load_or_train(features: pl.DataFrame, folder: Path, params: ResolutionParams
                   ) -> ResolutionModel:
     """The model saved in ``folder``, or a new one trained on ``features`` and saved."""
+    saved = saved_model(folder)
+    if saved is not None:
+        return saved
     path = folder / MODEL_FILE
-    if path.exists():
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        return ResolutionModel(saved["settings"], saved["records"],
-                               ResolutionParams(**saved["params"]))
     model = train_model(features, params)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"settings": model.settings, "records": model.records,
@@ -75,12 +84,10 @@ def resolve_in_chunks(records: pl.DataFrame, folder: Path, chunks: int = 8,
         The result over all chunks, as ``resolve_records`` would give it.
     """
     _check_chunking(folder, chunks)
-    saved = folder / MODEL_FILE
-    if saved.exists():    # resuming: the features the saved model was scored with
-        params = ResolutionParams(**json.loads(saved.read_text(encoding="utf-8"))["params"])
-    params = params or ResolutionParams()
+    saved = saved_model(folder)    # resuming: the features the saved model was scored with
+    params = saved.params if saved is not None else params or ResolutionParams()
     features = prepare_records(records, params.max_key_records)
-    model = load_or_train(features, folder, params)
+    model = saved or load_or_train(features, folder, params)
     pairs = score_in_chunks(features, model, folder, chunks, progress)
     return ResolutionResult(pairs, model, model.params, records.height)
 
