@@ -189,6 +189,12 @@ class _Forest:
         self.cannot.setdefault(keep, set()).update(moved)
 
 
+def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The connected component of each of ``n`` vertices joined by the edges ``a[i]–b[i]``."""
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
 def _reachable(conflicts: pl.DataFrame, links: pl.DataFrame, ids: Sequence[str]
                ) -> pl.DataFrame:
     """The conflicts whose two records ``links`` connect (the only ones a merge can test)."""
@@ -202,9 +208,7 @@ def _reachable(conflicts: pl.DataFrame, links: pl.DataFrame, ids: Sequence[str]
                 .join(index.rename({"id": "right_id", "i": "b"}), on="right_id"))
 
     e = idx(links)
-    graph = coo_matrix((np.ones(e.height), (e["a"].to_numpy(), e["b"].to_numpy())),
-                       shape=(len(ids), len(ids)))
-    _, comp = connected_components(graph, directed=False)
+    comp = component_labels(len(ids), e["a"].to_numpy(), e["b"].to_numpy())
     c = idx(conflicts)
     same = comp[c["a"].to_numpy()] == comp[c["b"].to_numpy()]
     return c.filter(pl.Series(same)).select(conflicts.columns)

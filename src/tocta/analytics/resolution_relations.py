@@ -42,10 +42,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from tocta.analytics.resolution_clusters import ClusterParams, Judgement, cluster_judgements
+from tocta.analytics.resolution_clusters import (
+    ClusterParams,
+    Judgement,
+    cluster_judgements,
+    component_labels,
+)
 
 __all__ = ["RELATION_LEVELS", "RelationModel", "RelationParams", "add_relation_evidence",
            "hub_keys", "neighbour_keys", "relation_levels", "rescore_with_relations"]
@@ -156,10 +159,7 @@ def hub_keys(links: pl.DataFrame, keys: pl.DataFrame, min_shared: int = 1,
     usable = held.filter(pl.len().over("key") <= key_max).join(index, on="hub")
     linked = (usable.join(usable, on="key").filter(pl.col("i") < pl.col("i_right"))
               .group_by("i", "i_right").len().filter(pl.col("len") >= min_shared))
-    graph = coo_matrix((np.ones(linked.height), (linked["i"].to_numpy(),
-                                                 linked["i_right"].to_numpy())),
-                       shape=(hubs.len(), hubs.len()))
-    _, label = connected_components(graph, directed=False)
+    label = component_labels(hubs.len(), linked["i"].to_numpy(), linked["i_right"].to_numpy())
     first = pl.DataFrame({"hub": hubs, "c": label}).group_by("c").agg(
         pl.col("hub").min().alias("key"))
     return (pl.DataFrame({"record_id": hubs, "c": label}).join(first, on="c")
