@@ -247,3 +247,22 @@ def test_relation_evidence_raises_recall_on_the_simulated_world(sim_world) -> No
     assert after[0] >= 0.97                    # recall gained without losing precision
     row = rescored.filter(pl.col("gamma_relations") >= 1).row(0, named=True)
     assert "related entit" in explain_row(row, res.model, res.params)
+
+
+def test_name_levels_by_joins_equal_splinks_sql_on_the_simulated_world(sim_world) -> None:
+    from dataclasses import replace
+
+    from tocta.analytics.resolution import PairScorer, ResolutionModel
+
+    rows, _, res, _, _ = sim_world
+    features = prepare_records(rows.drop("true_id"))
+    every = ResolutionModel(res.model.settings, res.model.records,
+                            replace(res.model.params, min_probability=0.0))   # keep all pairs
+    scored = []
+    for joins in (True, False):
+        with PairScorer(features, every, chunks=2, name_joins=joins) as scorer:
+            scored.append(pl.concat([scorer.score_chunk(1), scorer.score_chunk(2)])
+                          .sort("left_id", "right_id"))
+    assert scored[0].height > 10_000
+    assert set(scored[0]["gamma_name"]) >= {1, 2, 3, 4, 5, 6}   # all a blocked pair can reach
+    assert scored[0].equals(scored[1])

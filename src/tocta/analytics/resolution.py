@@ -40,6 +40,7 @@ from tocta.analytics.resolution_model import (
     training_rules,
     translate_settings,
 )
+from tocta.analytics.resolution_names import gamma_sql, token_table_sql
 from tocta.analytics.resolution_relations import RELATION_LEVELS, RelationModel
 
 if TYPE_CHECKING:
@@ -309,8 +310,9 @@ class PairScorer:
     connection.
     """
 
-    def __init__(self, features: pl.DataFrame, model: ResolutionModel, chunks: int = 1):
-        self.model, self.chunks = model, chunks
+    def __init__(self, features: pl.DataFrame, model: ResolutionModel, chunks: int = 1,
+                 name_joins: bool = True):
+        self.model, self.chunks, self.name_joins = model, chunks, name_joins
         self._con = _connect(model.params)
         self._linker = _linker(self._con, features, model.settings)
         self._records = next(iter(self._linker._input_tables_dict.values())).physical_name
@@ -352,10 +354,17 @@ class PairScorer:
                 selects.append(f"dense_rank() OVER (ORDER BY {order}) AS tocta_v{k}")
         self._con.execute(f"CREATE TABLE tocta_records AS SELECT {', '.join(selects)} "
                           f"FROM {self._records} rec {' '.join(joins)}")
-        for k, _, inputs in self._costly:
+        for k, comp, inputs in self._costly:
             values = ", ".join(f'any_value("{c}") AS "{c}"' for c in inputs)
             self._con.execute(f"CREATE TABLE tocta_values{k} AS SELECT tocta_v{k}, {values} "
                               f"FROM tocta_records GROUP BY tocta_v{k}")
+            if self._by_joins(comp):
+                self._con.execute(token_table_sql(f"tocta_values{k}", f"tocta_v{k}",
+                                                  f"tocta_tokens{k}"))
+
+    def _by_joins(self, comp: Any) -> bool:
+        """Whether ``comp``'s levels are computed by ``resolution_names`` (the names)."""
+        return self.name_joins and comp.output_column_name == "name"
 
     def _block(self, chunk: int) -> int:
         pairs = self._linker.inference.compute_blocked_pairs_for_predict_chunk(
@@ -391,12 +400,17 @@ class PairScorer:
         gammas, joins = [], []
         for k, comp, inputs in self._costly:
             values = ", ".join(f'{s}v."{c}" AS "{c}_{s}"' for c in inputs for s in "lr")
-            con.execute(
-                f"CREATE OR REPLACE TABLE tocta_gamma{k} AS SELECT tocta_v{k}_l, tocta_v{k}_r, "
-                f"{comp._case_statement} FROM (SELECT d.*, {values} FROM (SELECT DISTINCT "
-                f"tocta_v{k}_l, tocta_v{k}_r FROM tocta_pairs) d "
-                f"JOIN tocta_values{k} lv ON lv.tocta_v{k} = d.tocta_v{k}_l "
-                f"JOIN tocta_values{k} rv ON rv.tocta_v{k} = d.tocta_v{k}_r)")
+            if self._by_joins(comp):
+                con.execute(gamma_sql("tocta_pairs", f"tocta_v{k}", f"tocta_values{k}",
+                                      f"tocta_tokens{k}", comp._gamma_column_name, comp,
+                                      f"tocta_gamma{k}"))
+            else:
+                con.execute(
+                    f"CREATE OR REPLACE TABLE tocta_gamma{k} AS SELECT tocta_v{k}_l, "
+                    f"tocta_v{k}_r, {comp._case_statement} FROM (SELECT d.*, {values} FROM "
+                    f"(SELECT DISTINCT tocta_v{k}_l, tocta_v{k}_r FROM tocta_pairs) d "
+                    f"JOIN tocta_values{k} lv ON lv.tocta_v{k} = d.tocta_v{k}_l "
+                    f"JOIN tocta_values{k} rv ON rv.tocta_v{k} = d.tocta_v{k}_r)")
             gammas.append(f"g{k}.{comp._gamma_column_name}")
             joins.append(f"JOIN tocta_gamma{k} g{k} ON g{k}.tocta_v{k}_l = p.tocta_v{k}_l "
                          f"AND g{k}.tocta_v{k}_r = p.tocta_v{k}_r")
