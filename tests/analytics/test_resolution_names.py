@@ -11,7 +11,7 @@ from splink import SettingsCreator
 
 from tocta.analytics.resolution_features import prepare_records
 from tocta.analytics.resolution_model import settings
-from tocta.analytics.resolution_names import LEVELS, check_levels, gamma_sql, token_table_sql
+from tocta.analytics.resolution_names import LEVELS, check_levels, gamma_sql, token_tables_sql
 
 #: names chosen to reach every level and the corner cases of the token tests
 NAMES = [
@@ -38,8 +38,9 @@ def both() -> pl.DataFrame:
     con.execute("CREATE TABLE tocta_values AS SELECT * FROM vals")
     con.execute("CREATE TABLE pairs AS SELECT a.v AS v_l, b.v AS v_r FROM tocta_values a, "
                 "tocta_values b WHERE a.v <> b.v")
-    con.execute(token_table_sql("tocta_values", "v", "tokens"))
-    con.execute(gamma_sql("pairs", "v", "tocta_values", "tokens", "gamma_name", comp, "joins"))
+    for sql in token_tables_sql("tocta_values", "v", "names"):
+        con.execute(sql)
+    con.execute(gamma_sql("pairs", "v", "names", "gamma_name", comp, "joins"))
     cols = ", ".join(f"{s}.{c} AS {c}_{s[0]}" for c in ("name_key", "name_toks", "meet_keys")
                      for s in ("lv", "rv"))
     splink = con.sql(f"SELECT p.v_l, p.v_r, {comp._case_statement} FROM pairs p, "

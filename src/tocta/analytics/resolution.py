@@ -40,7 +40,7 @@ from tocta.analytics.resolution_model import (
     training_rules,
     translate_settings,
 )
-from tocta.analytics.resolution_names import gamma_sql, token_table_sql
+from tocta.analytics.resolution_names import gamma_sql, token_tables_sql
 from tocta.analytics.resolution_relations import RELATION_LEVELS, RelationModel
 
 if TYPE_CHECKING:
@@ -359,8 +359,9 @@ class PairScorer:
             self._con.execute(f"CREATE TABLE tocta_values{k} AS SELECT tocta_v{k}, {values} "
                               f"FROM tocta_records GROUP BY tocta_v{k}")
             if self._by_joins(comp):
-                self._con.execute(token_table_sql(f"tocta_values{k}", f"tocta_v{k}",
-                                                  f"tocta_tokens{k}"))
+                for sql in token_tables_sql(f"tocta_values{k}", f"tocta_v{k}",
+                                            f"tocta_names{k}"):
+                    self._con.execute(sql)
 
     def _by_joins(self, comp: Any) -> bool:
         """Whether ``comp``'s levels are computed by ``resolution_names`` (the names)."""
@@ -401,9 +402,8 @@ class PairScorer:
         for k, comp, inputs in self._costly:
             values = ", ".join(f'{s}v."{c}" AS "{c}_{s}"' for c in inputs for s in "lr")
             if self._by_joins(comp):
-                con.execute(gamma_sql("tocta_pairs", f"tocta_v{k}", f"tocta_values{k}",
-                                      f"tocta_tokens{k}", comp._gamma_column_name, comp,
-                                      f"tocta_gamma{k}"))
+                con.execute(gamma_sql("tocta_pairs", f"tocta_v{k}", f"tocta_names{k}",
+                                      comp._gamma_column_name, comp, f"tocta_gamma{k}"))
             else:
                 con.execute(
                     f"CREATE OR REPLACE TABLE tocta_gamma{k} AS SELECT tocta_v{k}_l, "
