@@ -59,6 +59,36 @@ def test_identifiers_are_typed_and_cleaned() -> None:
     assert f["ids"][0].to_list() == ["imo:IMO9074729", "passport:LY1234567"]
 
 
+def test_ascii_shortcuts_agree_with_rigour() -> None:
+    from rigour.text.translit import ascii_text
+
+    from tocta.analytics.resolution_features import to_ascii
+
+    letters = [chr(c) for c in (*range(0xA0, 0x250), *range(0x1E00, 0x1F00),
+                                *range(0xFF01, 0xFF5F))]
+    assert all(to_ascii(f"a{c}b") == ascii_text(f"a{c}b") for c in letters)
+    assert to_ascii("Pérez Øster") == ascii_text("Pérez Øster")     # ø: rigour's path
+    assert to_ascii("محمد") == ascii_text("محمد")
+
+
+def test_features_are_computed_per_record_in_order() -> None:
+    frame = pl.DataFrame({"record_id": ["a", "b", "c", "d"],
+                          "name": ["Juan Pérez", None, "Juan Pérez", "محمد علي"],
+                          "schema": ["Person", "", "Company", None],
+                          "birth_date": ["1980-05", "1980-13-01", None, "1975-02-30"],
+                          "passport_number": ["ab-123;xy 9999", "12", None, None],
+                          "gender": [" M ", "f", "x", None]})
+    f = prepare_records(frame)
+    assert f["unique_id"].to_list() == ["a", "b", "c", "d"]
+    assert f["schema"].to_list() == ["Person", "Person", "Company", "Person"]
+    assert f["name_key"].to_list() == ["juan perez", None, "juan perez", "ly mhmd"]
+    assert f["name_toks"][3].to_list()[0]["l"] is False
+    assert f.select("dob_y", "dob_m", "dob_d").rows() == [
+        (1980, 5, None), (1980, None, None), (None, None, None), (1975, 2, None)]
+    assert f["ids"].to_list() == [["passport:AB123", "passport:XY9999"], None, None, None]
+    assert f["gender"].to_list() == ["male", "female", None, None]
+
+
 def test_common_pair_keys_are_dropped_rare_ones_kept() -> None:
     names = ["Aung Win Naing"] * 5 + ["Aung Win Htun", "Juan Gomez"]
     f = prepare_records(pl.DataFrame({"record_id": [str(i) for i in range(7)],
