@@ -4,11 +4,12 @@ Input is two plain tables — resolved entities and relation records between the
 ``networks_graph.build_graph``) — and a frozen ``NetworkParams``. Only links graded at or
 above ``min_grade`` enter the graph. Output is a frozen ``NetworkResult``: per entity degree,
 strength, betweenness (exact on small graphs, sampled beyond ``exact_betweenness_limit``),
-PageRank, Leiden community, participation coefficient and ties into other communities; the
-brokers between communities; the key players of each group (greedy KPP-Neg fragmentation);
-and every entity within ``pep_hops`` links of a public official. Methods and their bounds are
-in ``networks_metrics`` and docs/methodology/networks-and-money.md. Exports (GraphML, Gephi
-CSV, FtM) are in ``networks_export``.
+PageRank, Leiden community, participation coefficient and ties into other communities (all,
+and those through which money or anything else can come in); the brokers between
+communities; the key players of each group (greedy KPP-Neg fragmentation); and every entity
+within ``pep_hops`` links of a public official. Methods and their bounds are in
+``networks_metrics`` and docs/methodology/networks-and-money.md. Exports (GraphML, Gephi CSV,
+FtM) are in ``networks_export``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tocta.analytics.networks_graph import EntityGraph, build_graph, threshold_r
 from tocta.analytics.networks_metrics import (
     betweenness,
     greedy_key_players,
+    inflow_ties,
     leiden,
     pagerank,
     participation,
@@ -33,8 +35,9 @@ __all__ = ["NetworkParams", "NetworkResult", "analyse_network", "build_graph"]
 
 Scope = Literal["community", "component", "graph"]
 METHOD = ("entity network over links graded at or above a threshold: degree, betweenness, "
-          "PageRank, Leiden communities, brokers (ties across communities, participation "
-          "coefficient), key players (greedy KPP-Neg fragmentation), paths to PEPs")
+          "PageRank, Leiden communities, brokers (ties from other communities through which "
+          "flows come in, betweenness, participation coefficient), key players (greedy "
+          "KPP-Neg fragmentation), paths to PEPs")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,10 @@ class NetworkParams:
         key_players_per_group: greedy key players sought per group.
         min_group_size: smaller groups are not searched for key players.
         pep_hops: report entities within this many links of a public official (``is_pep``).
+        flow_relations: relations that carry money (or goods) from a record's source to its
+            target only; a broker's ties across count only where something can come in to it
+            (see ``inflow_ties``). An empty tuple treats every relation as two-way and ranks
+            brokers by all their ties across, as before 2026-12-06.
     """
 
     min_grade: str | None = "B2"
@@ -77,6 +84,7 @@ class NetworkParams:
     key_players_per_group: int = 3
     min_group_size: int = 4
     pep_hops: int = 2
+    flow_relations: tuple[str, ...] = ("payment",)
 
     def __post_init__(self) -> None:
         threshold_ranks(self.min_grade)  # an unreadable grade fails here, naming the value
@@ -96,15 +104,17 @@ class NetworkResult:
 
     Attributes:
         nodes: one row per entity: ``id, kind, country, is_pep, label, degree, strength,
-            betweenness, pagerank, community, participation, bridge_ties,
-            communities_reached, broker_rank, key_player_rank, pep_hops``.
+            betweenness, pagerank, community, participation, bridge_ties, inflow_ties,
+            communities_reached, broker_rank, key_player_rank, pep_hops`` (``inflow_ties``:
+            the ties across through which something can come in; not the node's own
+            payments out).
         edges: one row per merged link: ``source, target, relation, weight, records,
             grade`` (best grade of its records, Admiralty letters on the common scale).
         communities: ``community, size, persons, companies, peps, key_players``.
         key_players: ``group, rank, id, kind, label, pairs_cut, fragmentation_before,
             fragmentation_after`` (ordered pairs of the group that are no longer connected).
-        brokers: rankable entities with ties into other communities, best first: most ties
-            across, then highest betweenness, then participation coefficient.
+        brokers: rankable entities with ties into other communities, best first: most
+            inflow ties, then highest betweenness, then participation coefficient.
         pep_links: ``id, pep, hops, path`` (``>``-joined ids from the entity to the PEP).
         betweenness_method: exact, sampled (with the number of pivots) or bounded.
         grade: the weakest grade among the links used (common scale, e.g. ``B2``).
@@ -137,8 +147,9 @@ class NetworkResult:
             f"seed {p.seed}): {c['communities']:,}.",
         ]
         if self.brokers.height:
-            top = ", ".join(f"{r['label']} ({r['bridge_ties']} ties to "
-                            f"{r['communities_reached']} other communities)"
+            top = ", ".join(f"{r['label']} ({r['inflow_ties']} ties in from, "
+                            f"{r['bridge_ties']} ties to {r['communities_reached']} other "
+                            "communities)"
                             for r in self.brokers.head(5).iter_rows(named=True))
             lines.append(f"Brokers between communities: {top}.")
         if self.key_players.height:
@@ -193,7 +204,7 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
             entities).
     """
     p = params or NetworkParams()
-    eg = build_graph(nodes, edges, p.min_grade)
+    eg = build_graph(nodes, edges, p.min_grade, p.flow_relations)
     g = eg.graph
     n = g.vcount()
     btw, btw_method = betweenness(g, p.exact_betweenness_limit,
@@ -202,6 +213,7 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
     pr = pagerank(g, p.damping)
     membership = leiden(g, p.resolution, p.seed)
     coef, ties, reached = participation(g, membership)
+    inflow = inflow_ties(g, eg.direction, membership)
     kinds = np.array(g.vs["kind"] if n else [], dtype=object)
     rankable = np.ones(n, dtype=bool) if p.rank_kinds is None else \
         np.isin(kinds, np.array(p.rank_kinds, dtype=object))
@@ -227,14 +239,16 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
         "is_pep": g.vs["is_pep"] if n else [], "label": labels,
         "degree": g.degree(), "strength": g.strength(weights="weight") if g.ecount()
         else [0.0] * n, "betweenness": btw, "pagerank": pr, "community": membership,
-        "participation": coef, "bridge_ties": ties, "communities_reached": reached,
+        "participation": coef, "bridge_ties": ties, "inflow_ties": inflow,
+        "communities_reached": reached,
     }, schema_overrides={"country": pl.Utf8, "is_pep": pl.Boolean, "strength": pl.Float64,
                          "kind": pl.Utf8, "id": pl.Utf8, "label": pl.Utf8})
     brokers = (node_frame.filter(pl.Series(rankable) & (pl.col("communities_reached") > 0))
-               # Equal ties across: the one carrying more shortest paths brokers more; the
-               # participation coefficient, highest for entities with few ties of their own
-               # group, only breaks what is left.
-               .sort(["bridge_ties", "betweenness", "participation", "id"],
+               # Ties through which flows come in from other groups first (a group's payer
+               # to its suppliers is their customer, not a go-between); then the one
+               # carrying more shortest paths brokers more; the participation coefficient,
+               # highest for entities with few ties of their own group, breaks what is left.
+               .sort(["inflow_ties", "betweenness", "participation", "id"],
                      descending=[True, True, True, False])
                .with_row_index("broker_rank", offset=1)
                .with_columns(pl.col("broker_rank").cast(pl.Int64)))
