@@ -249,6 +249,40 @@ def test_brokers_are_ranked_by_ties_through_which_flows_come_in() -> None:
     assert "broker (2 ties in from, 2 ties to 1 other communities)" in r.explain()
 
 
+def gate_holder_and_star() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Two cliques of four joined only through a gate; a holder tied to two members of one
+    clique holds eight accounts; apart, a namesake pays four strangers."""
+    edges = [(f"x{i}", f"x{j}", "associate") for i, j in itertools.combinations(range(4), 2)]
+    edges += [(f"y{i}", f"y{j}", "associate") for i, j in itertools.combinations(range(4), 2)]
+    edges += [("gate", "x0", "associate"), ("gate", "y0", "associate"),
+              ("holder", "x1", "associate"), ("holder", "x2", "associate")]
+    edges += [("holder", f"acct{i}", "ownership") for i in range(8)]
+    edges += [("namesake", f"stranger{i}", "payment") for i in range(4)]
+    ids = sorted({v for e in edges for v in e[:2]})
+    kinds = ["BankAccount" if v.startswith("acct") else "Person" for v in ids]
+    return (pl.DataFrame({"id": ids, "kind": kinds}),
+            pl.DataFrame({"source": [e[0] for e in edges], "target": [e[1] for e in edges],
+                          "relation": [e[2] for e in edges], "grade": "B2"}))
+
+
+def test_pendant_vertices_do_not_make_key_players() -> None:
+    """Counting the accounts, the holder's removal cuts more pairs (234 of 306) than the
+    gate's (138), and the namesake fragments its star of five completely; among the vertices
+    with two ties in their group, the gate alone splits the cliques (58 of 90 pairs)."""
+    nodes, edges = gate_holder_and_star()
+    one = NetworkParams(key_player_scope="graph", key_players_per_group=1)
+    assert analyse_network(nodes, edges, one).key_players["id"].to_list() == ["gate"]
+    assert analyse_network(nodes, edges, one).key_players["pairs_cut"].to_list() == [58]
+    counted = analyse_network(nodes, edges,
+                              NetworkParams(key_player_scope="graph", key_players_per_group=1,
+                                            count_pendants=True))
+    assert counted.key_players.select("id", "pairs_cut").rows() == [("holder", 234)]
+    per_community = analyse_network(nodes, edges, NetworkParams(key_players_per_group=2))
+    assert "namesake" not in per_community.key_players["id"].to_list()
+    assert "namesake" in analyse_network(nodes, edges, NetworkParams(
+        key_players_per_group=2, count_pendants=True)).key_players["id"].to_list()
+
+
 def test_exports_read_back() -> None:
     r = analyse_network(*two_clans())
     g = nx.read_graphml(io.BytesIO(graphml_text(r).encode("utf-8")))
@@ -357,11 +391,11 @@ def test_simulated_world_brokers_and_key_players_recover_planted_roles() -> None
     assert peps and linked_organizers  # officials are associates of organizers
 
 
-@pytest.mark.parametrize(("seed", "brokers", "key_players"), [(5, 0.88, 0.76)], ids=["seed5"])
+@pytest.mark.parametrize(("seed", "brokers", "key_players"), [(5, 0.88, 0.81)], ids=["seed5"])
 def test_simulated_world_figures(seed: int, brokers: float, key_players: float) -> None:
     """The bench's figures on seed 5 (bench/networks.py), within one rank either way: brokers
     precision@k (organizers and brokers, k planted) and key players precision@k
-    (leadership). Key players stay below 0.8 here: see docs/methodology."""
+    (leadership). Before 2026-12-06 they were 0.85 and 0.76: see docs/methodology."""
     nodes, edges, roles = simulated_tables(seed)
     r = analyse_network(nodes, edges, NetworkParams(key_players_per_group=2))
     f = leader_precision(r, roles)

@@ -29,6 +29,7 @@ from tocta.analytics.networks_metrics import (
     pagerank,
     participation,
     pep_paths,
+    ties_inside,
 )
 
 __all__ = ["NetworkParams", "NetworkResult", "analyse_network", "build_graph"]
@@ -37,7 +38,7 @@ Scope = Literal["community", "component", "graph"]
 METHOD = ("entity network over links graded at or above a threshold: degree, betweenness, "
           "PageRank, Leiden communities, brokers (ties from other communities through which "
           "flows come in, betweenness, participation coefficient), key players (greedy "
-          "KPP-Neg fragmentation), paths to PEPs")
+          "KPP-Neg fragmentation of each group without its pendant vertices), paths to PEPs")
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,12 @@ class NetworkParams:
             connected component, or the whole graph.
         key_players_per_group: greedy key players sought per group.
         min_group_size: smaller groups are not searched for key players.
+        count_pendants: count vertices with a single tie inside their group when measuring
+            fragmentation (Borgatti's plain F). Off by default: a pendant — an account, a
+            company, a one-off payee — is known only through its one tie, and counting it
+            makes the holder of a few accounts, or the centre of a star of strangers, a key
+            player (see ``ties_inside``). ``min_group_size`` then counts the group's vertices
+            with at least two ties in it.
         pep_hops: report entities within this many links of a public official (``is_pep``).
         flow_relations: relations that carry money (or goods) from a record's source to its
             target only; a broker's ties across count only where something can come in to it
@@ -85,6 +92,7 @@ class NetworkParams:
     min_group_size: int = 4
     pep_hops: int = 2
     flow_relations: tuple[str, ...] = ("payment",)
+    count_pendants: bool = False
 
     def __post_init__(self) -> None:
         threshold_ranks(self.min_grade)  # an unreadable grade fails here, naming the value
@@ -112,7 +120,8 @@ class NetworkResult:
             grade`` (best grade of its records, Admiralty letters on the common scale).
         communities: ``community, size, persons, companies, peps, key_players``.
         key_players: ``group, rank, id, kind, label, pairs_cut, fragmentation_before,
-            fragmentation_after`` (ordered pairs of the group that are no longer connected).
+            fragmentation_after`` (ordered pairs of the group that are no longer connected;
+            unless ``count_pendants``, among the group's vertices with two ties in it).
         brokers: rankable entities with ties into other communities, best first: most
             inflow ties, then highest betweenness, then participation coefficient.
         pep_links: ``id, pep, hops, path`` (``>``-joined ids from the entity to the PEP).
@@ -213,15 +222,23 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
     pr = pagerank(g, p.damping)
     membership = leiden(g, p.resolution, p.seed)
     coef, ties, reached = participation(g, membership)
-    inflow = inflow_ties(g, eg.direction, membership)
+    ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    inflow = inflow_ties(ends, eg.direction, membership)
     kinds = np.array(g.vs["kind"] if n else [], dtype=object)
     rankable = np.ones(n, dtype=bool) if p.rank_kinds is None else \
         np.isin(kinds, np.array(p.rank_kinds, dtype=object))
     adj = g.get_adjlist()
     ids, labels = g.vs["name"] if n else [], g.vs["label"] if n else []
     kp_rows = []
-    for group, verts in _groups(p.key_player_scope, membership,
-                                [list(c) for c in g.connected_components()], n):
+    groups = _groups(p.key_player_scope, membership,
+                     [list(c) for c in g.connected_components()], n)
+    if not p.count_pendants:
+        group_of = np.zeros(n, dtype=np.int64)
+        for i, (_, verts) in enumerate(groups):
+            group_of[verts] = i
+        inside = ties_inside(ends, group_of)
+        groups = [(group, [v for v in verts if inside[v] >= 2]) for group, verts in groups]
+    for group, verts in groups:
         if len(verts) < p.min_group_size:
             continue
         for rank, (v, cut, before, after) in enumerate(

@@ -20,7 +20,8 @@
   Greedy: at each step remove the candidate that leaves the fewest connected pairs. The effect
   of removing each vertex is found for all vertices at once from one depth-first search (a
   vertex splits off each DFS child subtree whose low-point does not climb above it), so a
-  step costs O(n + m) of the group rather than one component count per candidate.
+  step costs O(n + m) of the group rather than one component count per candidate. Pendant
+  vertices — a single tie inside the group — are left out of the count (``ties_inside``).
 """
 
 from __future__ import annotations
@@ -108,25 +109,44 @@ def participation(g: ig.Graph, membership: np.ndarray
     return coef, ties, reached
 
 
-def inflow_ties(g: ig.Graph, direction: np.ndarray, membership: np.ndarray) -> np.ndarray:
+def inflow_ties(ends: np.ndarray, direction: np.ndarray, membership: np.ndarray
+                ) -> np.ndarray:
     """Per vertex, its ties to other communities that can carry something to it: every tie
     across except those whose only records are flows (payments) the vertex sent.
 
     In Gould & Fernandez's (1989) terms, a flow that enters from another group and goes on
     makes the vertex a gatekeeper, liaison or itinerant broker; a vertex that only sends its
     own group's money out (a group paying its suppliers) is its group's representative, a
-    customer of the other group rather than a go-between. ``direction`` is
-    ``EntityGraph.direction`` (1: source → target only, -1: target → source only, 0: both).
+    customer of the other group rather than a go-between. ``ends`` are the links as (source,
+    target) rows; ``direction`` is ``EntityGraph.direction`` (1: source → target only, -1:
+    target → source only, 0: both).
     """
-    n = g.vcount()
-    if g.ecount() == 0:
+    n = len(membership)
+    if len(ends) == 0:
         return np.zeros(n, dtype=np.int64)
-    ends = np.asarray(g.get_edgelist(), dtype=np.int64)
     across = membership[ends[:, 0]] != membership[ends[:, 1]]
     to_target = ends[across & (direction >= 0), 1]
     to_source = ends[across & (direction <= 0), 0]
     return (np.bincount(to_target, minlength=n) + np.bincount(to_source, minlength=n)
             ).astype(np.int64)
+
+
+def ties_inside(ends: np.ndarray, group_of: np.ndarray) -> np.ndarray:
+    """Per vertex, its links to vertices of its own group (``group_of``: any integer label;
+    ``ends``: the links as (vertex, vertex) rows).
+
+    Key players are sought among, and fragmentation counted over, the vertices with at least
+    two: a pendant vertex — a bank account, a company, a one-off payee known only through the
+    one member it is tied to — is seen only through that tie. Cutting it off says nothing
+    about how the group holds together, yet each pendant adds 2(n − 1) ordered pairs to what
+    its neighbour's removal "cuts": the holder of a few accounts, or a namesake paying four
+    strangers (a star of five, fully "fragmented" by its centre), becomes a key player.
+    """
+    n = len(group_of)
+    if len(ends) == 0:
+        return np.zeros(n, dtype=np.int64)
+    same = group_of[ends[:, 0]] == group_of[ends[:, 1]]
+    return np.bincount(ends[same].ravel(), minlength=n).astype(np.int64)
 
 
 def removal_reductions(adj: Sequence[Sequence[int]], alive: np.ndarray, verts: Sequence[int]
