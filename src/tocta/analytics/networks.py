@@ -221,8 +221,8 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
                                   p.betweenness_cutoff, p.seed)
     pr = pagerank(g, p.damping)
     membership = leiden(g, p.resolution, p.seed)
-    coef, ties, reached = participation(g, membership)
     ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    coef, ties, reached = participation(ends, membership)
     inflow = inflow_ties(ends, eg.direction, membership)
     kinds = np.array(g.vs["kind"] if n else [], dtype=object)
     rankable = np.ones(n, dtype=bool) if p.rank_kinds is None else \

@@ -81,15 +81,17 @@ def leiden(g: ig.Graph, resolution: float = 1.0, seed: int = 0) -> np.ndarray:
     return rename[raw]
 
 
-def participation(g: ig.Graph, membership: np.ndarray
+def participation(ends: np.ndarray, membership: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Participation coefficient, ties into other communities, other communities reached
-    (vectorised over the edge list: one count per vertex and neighbouring community)."""
-    n = g.vcount()
-    coef, ties, reached = np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    if g.ecount() == 0:
+    (vectorised over the edge list ``ends``, (vertex, vertex) rows: one count per vertex and
+    neighbouring community)."""
+    n = len(membership)
+    coef: np.ndarray = np.zeros(n)
+    ties: np.ndarray = np.zeros(n, dtype=np.int64)
+    reached: np.ndarray = np.zeros(n, dtype=np.int64)
+    if len(ends) == 0:
         return coef, ties, reached
-    ends = np.asarray(g.get_edgelist(), dtype=np.int64)
     keep = ends[:, 0] != ends[:, 1]          # a self-loop is no tie (adjacency lists it twice)
     loops = ends[~keep]
     ends = ends[keep]
