@@ -202,6 +202,87 @@ def test_equal_ties_across_go_to_the_broker_carrying_more_paths() -> None:
     assert row["drifter"]["broker_rank"] == r.brokers.height
 
 
+def test_links_keep_which_way_their_flows_go() -> None:
+    edges = pl.DataFrame({"source": ["a", "d", "b", "c", "e", "e"],
+                          "target": ["b", "a", "c", "b", "f", "f"],
+                          "relation": ["payment", "payment", "payment", "payment", "payment",
+                                       "associate"], "grade": "B2"})
+    eg = build_graph(pl.DataFrame({"id": list("abcdef")}), edges)
+    names = eg.graph.vs["name"]
+    got = {(names[e.source], names[e.target]): int(d)
+           for e, d in zip(eg.graph.es, eg.direction, strict=True)}
+    # a→b source to target; d→a target to source; b↔c both ways; e–f also associates
+    assert got == {("a", "b"): 1, ("a", "d"): -1, ("b", "c"): 0, ("e", "f"): 0}
+    two_way = build_graph(pl.DataFrame({"id": list("abcdef")}), edges, flow_relations=())
+    assert not two_way.direction.any()
+
+
+def clans_with_payer_and_broker() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Clan a's payer pays into clans b and d (three ties across); clan a's broker is paid by
+    two members of clan c (two ties across). Each has three associates in clan a."""
+    def clique(p: str) -> list[tuple[str, str, str]]:
+        return [(f"{p}{i}", f"{p}{j}", "associate") for i, j in itertools.combinations(range(5), 2)]
+    edges = clique("a") + clique("b") + clique("c") + clique("d")
+    edges += [("payer", f"a{i}", "associate") for i in range(3)]
+    edges += [("broker", f"a{i}", "associate") for i in range(2, 5)]
+    edges += [("payer", "b0", "payment"), ("payer", "b1", "payment"), ("payer", "d0", "payment"),
+              ("c0", "broker", "payment"), ("c1", "broker", "payment")]
+    ids = sorted({v for e in edges for v in e[:2]})
+    return (pl.DataFrame({"id": ids, "kind": "Person"}),
+            pl.DataFrame({"source": [e[0] for e in edges], "target": [e[1] for e in edges],
+                          "relation": [e[2] for e in edges], "grade": "B2"}))
+
+
+def test_brokers_are_ranked_by_ties_through_which_flows_come_in() -> None:
+    """The payer has more ties across, but all are its own payments out (its group buying
+    from others); the broker is paid from another group. Treating payments as two-way ranks
+    the payer first, as before."""
+    nodes, edges = clans_with_payer_and_broker()
+    r = analyse_network(nodes, edges)
+    row = {x["id"]: x for x in r.nodes.iter_rows(named=True)}
+    assert row["payer"]["community"] == row["broker"]["community"] == row["a0"]["community"]
+    assert (row["payer"]["bridge_ties"], row["payer"]["inflow_ties"]) == (3, 0)
+    assert (row["broker"]["bridge_ties"], row["broker"]["inflow_ties"]) == (2, 2)
+    assert r.brokers["id"].index_of("broker") < r.brokers["id"].index_of("payer")
+    undirected = analyse_network(nodes, edges, NetworkParams(flow_relations=()))
+    assert undirected.brokers["id"].index_of("payer") < undirected.brokers["id"].index_of("broker")
+    assert "broker (2 ties in from, 2 ties to 1 other communities)" in r.explain()
+
+
+def gate_holder_and_star() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Two cliques of four joined only through a gate; a holder tied to two members of one
+    clique holds eight accounts; apart, a namesake pays four strangers."""
+    edges = [(f"x{i}", f"x{j}", "associate") for i, j in itertools.combinations(range(4), 2)]
+    edges += [(f"y{i}", f"y{j}", "associate") for i, j in itertools.combinations(range(4), 2)]
+    edges += [("gate", "x0", "associate"), ("gate", "y0", "associate"),
+              ("holder", "x1", "associate"), ("holder", "x2", "associate")]
+    edges += [("holder", f"acct{i}", "ownership") for i in range(8)]
+    edges += [("namesake", f"stranger{i}", "payment") for i in range(4)]
+    ids = sorted({v for e in edges for v in e[:2]})
+    kinds = ["BankAccount" if v.startswith("acct") else "Person" for v in ids]
+    return (pl.DataFrame({"id": ids, "kind": kinds}),
+            pl.DataFrame({"source": [e[0] for e in edges], "target": [e[1] for e in edges],
+                          "relation": [e[2] for e in edges], "grade": "B2"}))
+
+
+def test_pendant_vertices_do_not_make_key_players() -> None:
+    """Counting the accounts, the holder's removal cuts more pairs (234 of 306) than the
+    gate's (138), and the namesake fragments its star of five completely; among the vertices
+    with two ties in their group, the gate alone splits the cliques (58 of 90 pairs)."""
+    nodes, edges = gate_holder_and_star()
+    one = NetworkParams(key_player_scope="graph", key_players_per_group=1)
+    assert analyse_network(nodes, edges, one).key_players["id"].to_list() == ["gate"]
+    assert analyse_network(nodes, edges, one).key_players["pairs_cut"].to_list() == [58]
+    counted = analyse_network(nodes, edges,
+                              NetworkParams(key_player_scope="graph", key_players_per_group=1,
+                                            count_pendants=True))
+    assert counted.key_players.select("id", "pairs_cut").rows() == [("holder", 234)]
+    per_community = analyse_network(nodes, edges, NetworkParams(key_players_per_group=2))
+    assert "namesake" not in per_community.key_players["id"].to_list()
+    assert "namesake" in analyse_network(nodes, edges, NetworkParams(
+        key_players_per_group=2, count_pendants=True)).key_players["id"].to_list()
+
+
 def test_exports_read_back() -> None:
     r = analyse_network(*two_clans())
     g = nx.read_graphml(io.BytesIO(graphml_text(r).encode("utf-8")))
@@ -310,11 +391,11 @@ def test_simulated_world_brokers_and_key_players_recover_planted_roles() -> None
     assert peps and linked_organizers  # officials are associates of organizers
 
 
-@pytest.mark.parametrize(("seed", "brokers", "key_players"), [(5, 0.85, 0.76)], ids=["seed5"])
+@pytest.mark.parametrize(("seed", "brokers", "key_players"), [(5, 0.88, 0.81)], ids=["seed5"])
 def test_simulated_world_figures(seed: int, brokers: float, key_players: float) -> None:
     """The bench's figures on seed 5 (bench/networks.py), within one rank either way: brokers
     precision@k (organizers and brokers, k planted) and key players precision@k
-    (leadership). Key players stay below 0.8 here: see docs/methodology."""
+    (leadership). Before 2026-12-06 they were 0.85 and 0.76: see docs/methodology."""
     nodes, edges, roles = simulated_tables(seed)
     r = analyse_network(nodes, edges, NetworkParams(key_players_per_group=2))
     f = leader_precision(r, roles)

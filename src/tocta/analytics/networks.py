@@ -4,11 +4,12 @@ Input is two plain tables — resolved entities and relation records between the
 ``networks_graph.build_graph``) — and a frozen ``NetworkParams``. Only links graded at or
 above ``min_grade`` enter the graph. Output is a frozen ``NetworkResult``: per entity degree,
 strength, betweenness (exact on small graphs, sampled beyond ``exact_betweenness_limit``),
-PageRank, Leiden community, participation coefficient and ties into other communities; the
-brokers between communities; the key players of each group (greedy KPP-Neg fragmentation);
-and every entity within ``pep_hops`` links of a public official. Methods and their bounds are
-in ``networks_metrics`` and docs/methodology/networks-and-money.md. Exports (GraphML, Gephi
-CSV, FtM) are in ``networks_export``.
+PageRank, Leiden community, participation coefficient and ties into other communities (all,
+and those through which money or anything else can come in); the brokers between
+communities; the key players of each group (greedy KPP-Neg fragmentation); and every entity
+within ``pep_hops`` links of a public official. Methods and their bounds are in
+``networks_metrics`` and docs/methodology/networks-and-money.md. Exports (GraphML, Gephi CSV,
+FtM) are in ``networks_export``.
 """
 
 from __future__ import annotations
@@ -23,18 +24,21 @@ from tocta.analytics.networks_graph import EntityGraph, build_graph, threshold_r
 from tocta.analytics.networks_metrics import (
     betweenness,
     greedy_key_players,
+    inflow_ties,
     leiden,
     pagerank,
     participation,
     pep_paths,
+    ties_inside,
 )
 
 __all__ = ["NetworkParams", "NetworkResult", "analyse_network", "build_graph"]
 
 Scope = Literal["community", "component", "graph"]
 METHOD = ("entity network over links graded at or above a threshold: degree, betweenness, "
-          "PageRank, Leiden communities, brokers (ties across communities, participation "
-          "coefficient), key players (greedy KPP-Neg fragmentation), paths to PEPs")
+          "PageRank, Leiden communities, brokers (ties from other communities through which "
+          "flows come in, betweenness, participation coefficient), key players (greedy "
+          "KPP-Neg fragmentation of each group without its pendant vertices), paths to PEPs")
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,17 @@ class NetworkParams:
             connected component, or the whole graph.
         key_players_per_group: greedy key players sought per group.
         min_group_size: smaller groups are not searched for key players.
+        count_pendants: count vertices with a single tie inside their group when measuring
+            fragmentation (Borgatti's plain F). Off by default: a pendant — an account, a
+            company, a one-off payee — is known only through its one tie, and counting it
+            makes the holder of a few accounts, or the centre of a star of strangers, a key
+            player (see ``ties_inside``). ``min_group_size`` then counts the group's vertices
+            with at least two ties in it.
         pep_hops: report entities within this many links of a public official (``is_pep``).
+        flow_relations: relations that carry money (or goods) from a record's source to its
+            target only; a broker's ties across count only where something can come in to it
+            (see ``inflow_ties``). An empty tuple treats every relation as two-way and ranks
+            brokers by all their ties across, as before 2026-12-06.
     """
 
     min_grade: str | None = "B2"
@@ -77,6 +91,8 @@ class NetworkParams:
     key_players_per_group: int = 3
     min_group_size: int = 4
     pep_hops: int = 2
+    flow_relations: tuple[str, ...] = ("payment",)
+    count_pendants: bool = False
 
     def __post_init__(self) -> None:
         threshold_ranks(self.min_grade)  # an unreadable grade fails here, naming the value
@@ -96,15 +112,18 @@ class NetworkResult:
 
     Attributes:
         nodes: one row per entity: ``id, kind, country, is_pep, label, degree, strength,
-            betweenness, pagerank, community, participation, bridge_ties,
-            communities_reached, broker_rank, key_player_rank, pep_hops``.
+            betweenness, pagerank, community, participation, bridge_ties, inflow_ties,
+            communities_reached, broker_rank, key_player_rank, pep_hops`` (``inflow_ties``:
+            the ties across through which something can come in; not the node's own
+            payments out).
         edges: one row per merged link: ``source, target, relation, weight, records,
             grade`` (best grade of its records, Admiralty letters on the common scale).
         communities: ``community, size, persons, companies, peps, key_players``.
         key_players: ``group, rank, id, kind, label, pairs_cut, fragmentation_before,
-            fragmentation_after`` (ordered pairs of the group that are no longer connected).
-        brokers: rankable entities with ties into other communities, best first: most ties
-            across, then highest betweenness, then participation coefficient.
+            fragmentation_after`` (ordered pairs of the group that are no longer connected;
+            unless ``count_pendants``, among the group's vertices with two ties in it).
+        brokers: rankable entities with ties into other communities, best first: most
+            inflow ties, then highest betweenness, then participation coefficient.
         pep_links: ``id, pep, hops, path`` (``>``-joined ids from the entity to the PEP).
         betweenness_method: exact, sampled (with the number of pivots) or bounded.
         grade: the weakest grade among the links used (common scale, e.g. ``B2``).
@@ -137,8 +156,9 @@ class NetworkResult:
             f"seed {p.seed}): {c['communities']:,}.",
         ]
         if self.brokers.height:
-            top = ", ".join(f"{r['label']} ({r['bridge_ties']} ties to "
-                            f"{r['communities_reached']} other communities)"
+            top = ", ".join(f"{r['label']} ({r['inflow_ties']} ties in from, "
+                            f"{r['bridge_ties']} ties to {r['communities_reached']} other "
+                            "communities)"
                             for r in self.brokers.head(5).iter_rows(named=True))
             lines.append(f"Brokers between communities: {top}.")
         if self.key_players.height:
@@ -193,7 +213,7 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
             entities).
     """
     p = params or NetworkParams()
-    eg = build_graph(nodes, edges, p.min_grade)
+    eg = build_graph(nodes, edges, p.min_grade, p.flow_relations)
     g = eg.graph
     n = g.vcount()
     btw, btw_method = betweenness(g, p.exact_betweenness_limit,
@@ -201,15 +221,24 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
                                   p.betweenness_cutoff, p.seed)
     pr = pagerank(g, p.damping)
     membership = leiden(g, p.resolution, p.seed)
-    coef, ties, reached = participation(g, membership)
+    ends = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    coef, ties, reached = participation(ends, membership)
+    inflow = inflow_ties(ends, eg.direction, membership)
     kinds = np.array(g.vs["kind"] if n else [], dtype=object)
     rankable = np.ones(n, dtype=bool) if p.rank_kinds is None else \
         np.isin(kinds, np.array(p.rank_kinds, dtype=object))
     adj = g.get_adjlist()
     ids, labels = g.vs["name"] if n else [], g.vs["label"] if n else []
     kp_rows = []
-    for group, verts in _groups(p.key_player_scope, membership,
-                                [list(c) for c in g.connected_components()], n):
+    groups = _groups(p.key_player_scope, membership,
+                     [list(c) for c in g.connected_components()], n)
+    if not p.count_pendants:
+        group_of = np.zeros(n, dtype=np.int64)
+        for i, (_, verts) in enumerate(groups):
+            group_of[verts] = i
+        inside = ties_inside(ends, group_of)
+        groups = [(group, [v for v in verts if inside[v] >= 2]) for group, verts in groups]
+    for group, verts in groups:
         if len(verts) < p.min_group_size:
             continue
         for rank, (v, cut, before, after) in enumerate(
@@ -227,14 +256,16 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
         "is_pep": g.vs["is_pep"] if n else [], "label": labels,
         "degree": g.degree(), "strength": g.strength(weights="weight") if g.ecount()
         else [0.0] * n, "betweenness": btw, "pagerank": pr, "community": membership,
-        "participation": coef, "bridge_ties": ties, "communities_reached": reached,
+        "participation": coef, "bridge_ties": ties, "inflow_ties": inflow,
+        "communities_reached": reached,
     }, schema_overrides={"country": pl.Utf8, "is_pep": pl.Boolean, "strength": pl.Float64,
                          "kind": pl.Utf8, "id": pl.Utf8, "label": pl.Utf8})
     brokers = (node_frame.filter(pl.Series(rankable) & (pl.col("communities_reached") > 0))
-               # Equal ties across: the one carrying more shortest paths brokers more; the
-               # participation coefficient, highest for entities with few ties of their own
-               # group, only breaks what is left.
-               .sort(["bridge_ties", "betweenness", "participation", "id"],
+               # Ties through which flows come in from other groups first (a group's payer
+               # to its suppliers is their customer, not a go-between); then the one
+               # carrying more shortest paths brokers more; the participation coefficient,
+               # highest for entities with few ties of their own group, breaks what is left.
+               .sort(["inflow_ties", "betweenness", "participation", "id"],
                      descending=[True, True, True, False])
                .with_row_index("broker_rank", offset=1)
                .with_columns(pl.col("broker_rank").cast(pl.Int64)))

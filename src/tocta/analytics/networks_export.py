@@ -23,8 +23,8 @@ from tocta.analytics.networks_graph import RELATION_SCHEMATA
 __all__ = ["ftm_relations", "gephi_csv", "gephi_tables", "graphml_text", "to_networkx"]
 
 _NODE_ATTRS = ("kind", "country", "is_pep", "label", "degree", "strength", "betweenness",
-               "pagerank", "community", "participation", "bridge_ties", "broker_rank",
-               "key_player_rank", "pep_hops")
+               "pagerank", "community", "participation", "bridge_ties", "inflow_ties",
+               "broker_rank", "key_player_rank", "pep_hops")
 
 
 def to_networkx(result: NetworkResult) -> nx.Graph:

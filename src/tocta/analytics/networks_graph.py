@@ -7,8 +7,10 @@ associate, family, payment… —, ``grade`` and ``weight``). Records below the 
 dropped first; the rest are merged per unordered pair and relation: weights add up, the
 number of records is kept, and the merged link carries the best grade among its records (a
 link reported by an A1 and a C3 source is known at A1). The graph is undirected: a payment
-and an ownership both tie two entities together; direction matters to money trails
-(``money_trails``), not to who is central.
+and an ownership both tie two entities together, and centrality and communities ignore
+direction. What a link can carry, and which way, is kept beside it (``EntityGraph.direction``):
+a *flow* relation (payment) carries money from its source to its target only, every other
+relation (an associate, a director) either way — brokerage between groups reads it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ RELATION_SCHEMATA: dict[str, tuple[str, str, str]] = {
 UNGRADED = (6, 6)  # a record without a readable grade "cannot be judged" on both halves
 NODE_COLUMNS = ("id", "kind", "country", "is_pep")
 EDGE_COLUMNS = ("source", "target", "relation")
+#: relations that carry something one way, from the record's source to its target
+FLOW_RELATIONS = ("payment",)
 
 
 def grade_ranks(raw: object, default_scheme: str = "admiralty") -> tuple[int, int] | None:
@@ -80,6 +84,10 @@ class EntityGraph:
         self_loops: records linking an entity to itself (kept out of the graph).
         unknown_nodes: edge ends missing from the node table (added with kind ``Unknown``).
         weakest: ranks of the weakest record kept (the graph claims no more than this).
+        direction: per link (in edge id order), which way it carries: 1 from its source
+            vertex to its target only (every record a flow relation that way), -1 only from
+            target to source, 0 both ways (flows both ways, or a relation without direction).
+            The source is always the vertex of the lower index.
     """
 
     graph: ig.Graph
@@ -90,6 +98,7 @@ class EntityGraph:
     self_loops: int
     unknown_nodes: int
     weakest: tuple[int, int]
+    direction: np.ndarray
 
     @property
     def weakest_code(self) -> str:
@@ -123,7 +132,8 @@ def _edge_ranks(edges: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
-                min_grade: str | Grade | None = None) -> EntityGraph:
+                min_grade: str | Grade | None = None,
+                flow_relations: Iterable[str] = FLOW_RELATIONS) -> EntityGraph:
     """Build the graph of the links graded at least ``min_grade`` (both halves).
 
     Args:
@@ -133,6 +143,8 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
         min_grade: keep records whose reliability and credibility both meet it on the common
             scale (``"B2"`` keeps A1…B2 but not B3 or C1); None keeps every record, ungraded
             ones included.
+        flow_relations: relations that carry something from ``source`` to ``target`` only
+            (``EntityGraph.direction``); an empty tuple makes every link two-way.
     """
     _check_columns(nodes, ("id",), "node")
     _check_columns(edges, EDGE_COLUMNS, "edge")
@@ -150,14 +162,18 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
     a, b = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
     kept = pl.DataFrame({"a": a, "b": b, "relation": edges["relation"].cast(pl.Utf8)
                          .to_numpy()[keep], "weight": weight[keep], "rel": rel[keep],
-                         "cred": cred[keep]},
+                         "cred": cred[keep], "forward": src[keep] == a},
                         schema={"a": pl.Utf8, "b": pl.Utf8, "relation": pl.Utf8,
-                                "weight": pl.Float64, "rel": pl.Int64, "cred": pl.Int64})
+                                "weight": pl.Float64, "rel": pl.Int64, "cred": pl.Int64,
+                                "forward": pl.Boolean})
+    flow = pl.col("relation").is_in(list(flow_relations))
     merged = (kept.group_by("a", "b")
               .agg(pl.col("relation").unique().sort().str.join(";"),
                    pl.col("weight").sum(), pl.len().alias("records"),
                    pl.col("rel").min().alias("reliability"),
-                   pl.col("cred").min().alias("credibility"))
+                   pl.col("cred").min().alias("credibility"),
+                   (~flow | pl.col("forward")).any().alias("to_b"),
+                   (~flow | ~pl.col("forward")).any().alias("to_a"))
               .sort("a", "b"))
     node_table = _node_table(nodes)
     known = set(node_table["id"].to_list())
@@ -180,8 +196,11 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
     for col in ("relation", "weight", "records", "reliability", "credibility"):
         g.es[col] = merged[col].to_list()
     weakest = (int(rel[keep].max()), int(cred[keep].max())) if keep.any() else UNGRADED
+    # ids sort the vertices, so a < b is also the lower vertex index: the link's source
+    direction = (merged["to_b"].cast(pl.Int8) - merged["to_a"].cast(pl.Int8)).to_numpy()
     return EntityGraph(g, edges.height, int(keep.sum()), int((~meets).sum()),
-                       int((~readable).sum()), int(loops.sum()), len(extra), weakest)
+                       int((~readable).sum()), int(loops.sum()), len(extra), weakest,
+                       np.asarray(direction, dtype=np.int8))
 
 
 def _node_table(nodes: pl.DataFrame) -> pl.DataFrame:
