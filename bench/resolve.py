@@ -1,7 +1,7 @@
 """Entity-resolution speed and memory at 100k and 1M person records (issue 6).
 
     .venv/bin/python bench/resolve.py [--records 100000 1000000] [--chunks 0] [--keep DIR]
-        [--train-records N]
+        [--train-records N] [--max-key-records N] [--keep-conflicts linked|all]
 
 Person records are generated with the simulator's own name machinery (the name pools of 30
 nationalities with Zipf-weighted parts, ``write_name``: typos, other romanizations and scripts,
@@ -142,12 +142,15 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="work folder to keep")
     ap.add_argument("--train-records", type=int, default=None,
                     help="train on a sample of this many records (default: ResolutionParams)")
+    ap.add_argument("--keep-conflicts", choices=("all", "linked"), default="linked",
+                    help="conflicts kept in the result (ResolutionParams.keep_conflicts; "
+                         "all: ~140M pairs at a million records, more than memory holds)")
     ap.add_argument("--max-key-records", type=int, default=None,
                     help="drop blocking keys held by more records (default: ResolutionParams)")
     args = ap.parse_args()
     from tocta.analytics.resolution import ResolutionParams
 
-    params = ResolutionParams()
+    params = ResolutionParams(keep_conflicts=args.keep_conflicts)
     if args.train_records:
         params = replace(params, train_records=args.train_records)
     if args.max_key_records:

@@ -53,3 +53,24 @@ def test_a_chunk_outside_the_range_is_refused() -> None:
     model = train_model(features, ResolutionParams(u_max_pairs=2e3, seed=1))
     with PairScorer(features, model, chunks=2) as scorer, pytest.raises(ValueError):
         scorer.score_chunk(3)
+
+
+def test_linked_conflicts_keep_only_conflicts_that_clustering_can_test() -> None:
+    from tocta.analytics.resolution import kept_pairs, linked_conflicts
+
+    # a-b-c linked by likely pairs; d-e linked; f alone
+    rows = [("a", "b", 0.95), ("b", "c", 0.30), ("d", "e", 0.99),
+            ("a", "c", 0.0001),    # conflict inside a-b-c: kept
+            ("c", "d", 0.0002),    # conflict across components: dropped
+            ("e", "f", 0.0001),    # f is in no likely pair: dropped
+            ("a", "e", 0.01)]      # neither likely nor a conflict (not kept by a chunk)
+    frame = pl.DataFrame(rows, schema=["left_id", "right_id", "match_probability"],
+                         orient="row")
+    params = ResolutionParams(keep_conflicts="linked")
+    kept = linked_conflicts([frame.head(3).lazy(), frame.tail(4).lazy()], params)
+    assert kept.select("left_id", "right_id").rows() == [("a", "b"), ("a", "c"), ("b", "c"),
+                                                         ("d", "e")]
+    assert kept_pairs([frame.lazy()], ResolutionParams()).height == len(rows)   # all
+    assert linked_conflicts([frame.tail(3).lazy()], params).height == 0   # nothing likely
+    with pytest.raises(ValueError, match="keep_conflicts"):
+        ResolutionParams(keep_conflicts="some")

@@ -21,11 +21,13 @@ import math
 import re
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 import polars as pl
 from splink import DuckDBAPI, Linker
 from splink.internals.dialects import SplinkDialect
@@ -33,6 +35,7 @@ from splink.internals.exceptions import EMTrainingException
 from splink.internals.predict import predict_from_comparison_vectors_sqls
 from splink.internals.term_frequencies import ensure_term_frequencies_for_linker
 
+from tocta.analytics.resolution_clusters import component_labels
 from tocta.analytics.resolution_features import MAX_KEY_RECORDS, prepare_records
 from tocta.analytics.resolution_model import (
     prior_rules,
@@ -87,6 +90,10 @@ class ResolutionParams:
         max_key_records: a blocking key (a pair of phonetic keys or skeletons) held by more
             records is dropped (``resolution_features.cap_pair_keys``): the trade between
             candidate pairs (time) and the recall of records that meet on nothing else.
+        keep_conflicts: ``all`` keeps every conflict in the result; ``linked`` only those
+            between records that likely pairs connect (``linked_conflicts``): the others
+            cannot be tested by clustering, and at a million records they are ~140 million
+            pairs, more than memory holds.
     """
 
     min_probability: float = 0.05
@@ -100,6 +107,11 @@ class ResolutionParams:
     train_records: int = 200_000
     backend: str = "duckdb"
     max_key_records: int = MAX_KEY_RECORDS
+    keep_conflicts: str = "all"
+
+    def __post_init__(self) -> None:
+        if self.keep_conflicts not in ("all", "linked"):
+            raise ValueError(f"keep_conflicts is {self.keep_conflicts!r}: use all or linked")
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,10 @@ class ResolutionResult:
     def explain(self, a: str, b: str) -> str:
         """Why records ``a`` and ``b`` were (or were not) matched, feature by feature."""
         row = self.pair(a, b)
+        if row is None and self.params.keep_conflicts == "linked":
+            return (f"{a} and {b} are not among the kept pairs: either no blocking rule "
+                    "brought them together, or the model found their evidence in conflict "
+                    "and no likely pair connects them (conflicts kept: linked only).")
         if row is None:
             return (f"{a} and {b} were never compared: no blocking rule brought them "
                     "together (no shared identifier, name key or phonetic key).")
@@ -439,9 +455,54 @@ class PairScorer:
 
 
 def kept_condition(params: ResolutionParams) -> str:
-    """SQL: the scored pairs a run keeps — likely matches, and the model's conflicts."""
+    """SQL: the scored pairs a chunk keeps — likely matches, and the model's conflicts
+    (of which ``linked_conflicts`` keeps those clustering can test)."""
     return (f"match_probability >= {params.min_probability} OR "
             f"match_probability <= {params.conflict_probability}")
+
+
+def kept_pairs(chunks: Sequence[pl.LazyFrame], params: ResolutionParams) -> pl.DataFrame:
+    """The pairs of scored ``chunks`` a result keeps, sorted: all of them, or with
+    ``params.keep_conflicts == "linked"`` the likely ones and the model's conflicts
+    between two records that likely pairs connect (``linked_conflicts``)."""
+    if params.keep_conflicts == "linked":
+        return linked_conflicts(chunks, params)
+    return pl.concat([c.collect() for c in chunks]).sort("left_id", "right_id")
+
+
+def linked_conflicts(chunks: Sequence[pl.LazyFrame], params: ResolutionParams
+                     ) -> pl.DataFrame:
+    """The likely pairs of scored ``chunks``, and the model's conflicts between two
+    records that likely pairs connect.
+
+    A conflict (match probability at or below ``conflict_probability``) serves as a
+    cannot-link: clustering tests it only when a chain of links would put its two records
+    in one cluster, and every link it can accept is a likely pair (at or above
+    ``min_probability``), so a conflict between records no chain of likely pairs joins can
+    never be tested. Such conflicts are most of the scored pairs (strangers blocked on a
+    shared name, with different birth dates: 87% of 3.8 million at 100,000 records), and
+    kept they would not fit in memory at a million records. What is lost: a positive
+    judgement between records that no likely pair joins could have tested one, and the
+    relation comparison (``resolution_relations``) learns its u from the conflicts it is
+    given, so it sees fewer strangers.
+    """
+    likely = pl.concat([c.filter(pl.col("match_probability") >= params.min_probability)
+                        for c in chunks]).collect()
+    if likely.is_empty():
+        return likely
+    ids = pl.concat([likely["left_id"], likely["right_id"]]).unique().sort()
+    index = pl.DataFrame({"id": ids, "i": np.arange(len(ids))})
+    ends = (likely.select("left_id", "right_id")
+            .join(index.rename({"id": "left_id", "i": "a"}), on="left_id")
+            .join(index.rename({"id": "right_id", "i": "b"}), on="right_id"))
+    labels = index.with_columns(component=component_labels(
+        len(ids), ends["a"].to_numpy(), ends["b"].to_numpy())).drop("i").lazy()
+    conflicts = [c.filter(pl.col("match_probability") <= params.conflict_probability)
+                 .join(labels.rename({"id": "left_id", "component": "cl"}), on="left_id")
+                 .join(labels.rename({"id": "right_id", "component": "cr"}), on="right_id")
+                 .filter(pl.col("cl") == pl.col("cr")).drop("cl", "cr")
+                 for c in chunks]
+    return pl.concat([likely, *[c.collect() for c in conflicts]]).sort("left_id", "right_id")
 
 
 def pair_scorer(features: pl.DataFrame, model: ResolutionModel, chunks: int = 1
@@ -504,5 +565,5 @@ def resolve_records(records: pl.DataFrame, params: ResolutionParams | None = Non
     params = params or (model.params if model else ResolutionParams())
     features = prepare_records(records, params.max_key_records)
     model = model or train_model(features, params)
-    pairs = score_chunk(features, model)
+    pairs = kept_pairs([score_chunk(features, model).lazy()], params)
     return ResolutionResult(pairs, model, params, records.height)

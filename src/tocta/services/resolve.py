@@ -30,6 +30,7 @@ from tocta.analytics.resolution import (
     ResolutionModel,
     ResolutionParams,
     ResolutionResult,
+    kept_pairs,
     pair_scorer,
     prepare_records,
     train_model,
@@ -103,7 +104,10 @@ def _check_chunking(folder: Path, chunks: int) -> None:
 
 def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path,
                     chunks: int = 8, progress: bool = True) -> pl.DataFrame:
-    """Score the chunks of candidate pairs not yet in ``folder``; all pairs, sorted.
+    """Score the chunks of candidate pairs not yet in ``folder``; the kept pairs, sorted.
+
+    The chunk files keep every pair a chunk kept (likely ones and conflicts); the result
+    keeps those of ``kept_pairs`` (``ResolutionParams.keep_conflicts``).
 
     Each chunk is blocked, then scored (``pair_scorer``), on one connection.
 
@@ -132,5 +136,5 @@ def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path
         if todo:
             log.info("%d candidate pairs blocked and scored in %.1f s",
                      scorer.blocked_pairs, time.perf_counter() - start)
-    parts = [pl.read_parquet(_chunk_path(folder, i, chunks)) for i in range(1, chunks + 1)]
-    return pl.concat(parts).sort("left_id", "right_id")
+    return kept_pairs([pl.scan_parquet(_chunk_path(folder, i, chunks))
+                       for i in range(1, chunks + 1)], model.params)
