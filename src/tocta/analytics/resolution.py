@@ -446,12 +446,21 @@ class PairScorer:
         sql = ("WITH " + ", ".join(f"{name} AS ({q})" for name, q in ctes) +
                f" SELECT * FROM {ctes[-1][0]} WHERE {kept_condition(self.model.params)}")
         rel = con.sql(sql)
-        rel = rel.select(*[c for c in rel.columns if c in _SCORE_COLUMNS])
-        frame = pl.from_arrow(rel.to_arrow_table())   # a table keeps its schema when empty
-        assert isinstance(frame, pl.DataFrame)
+        # the result's columns in SQL (in parallel): Bayes factors, the ids in order
+        have = set(rel.columns)
+        columns = ["least(unique_id_l, unique_id_r) AS left_id",
+                   "greatest(unique_id_l, unique_id_r) AS right_id",
+                   "match_probability", "match_weight"]
+        columns += [f"gamma_{f}::TINYINT AS gamma_{f}" for f in FEATURES
+                    if {f"gamma_{f}", f"mw_{f}"} <= have]
+        columns += [f"pow(2.0, mw_{f}) AS bf_{f}" for f in (*FEATURES, "tf_adj_name")
+                    if f"mw_{f}" in have]
+        rel = con.sql(f"SELECT {', '.join(columns)} FROM ({sql})")
+        frame = pl.from_arrow(rel.to_arrow_table())   # a table keeps its schema
+        assert isinstance(frame, pl.DataFrame)        # when empty
         log.info("chunk %d of %d: %d candidate pairs blocked in %.1f s, scored in %.1f s",
                  chunk, self.chunks, blocked, blocking, time.perf_counter() - start - blocking)
-        return _tidy(frame)
+        return _complete(frame)
 
 
 def kept_condition(params: ResolutionParams) -> str:
@@ -528,25 +537,32 @@ def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int,
     features = prepare_records(records, model.params.max_key_records) \
         if "name_toks" not in records.columns else records
     with pair_scorer(features, model, chunk[1]) as scorer:
-        return scorer.score_chunk(chunk[0])
+        return scorer.score_chunk(chunk[0]).sort("left_id", "right_id")
 
 
 def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
-    if "mw_tf_adj_name" not in frame.columns:
-        frame = frame.with_columns(pl.lit(0.0).alias("mw_tf_adj_name"))
-    for f in FEATURES:   # a comparison without trained levels is left out by Splink: neutral
-        if f"mw_{f}" not in frame.columns:
-            frame = frame.with_columns(pl.lit(0.0).alias(f"mw_{f}"),
-                                       pl.lit(-1).alias(f"gamma_{f}"))
-    frame = frame.with_columns(
-        (2.0 ** pl.col(f"mw_{f}")).alias(f"bf_{f}") for f in (*FEATURES, "tf_adj_name"))
-    frame = frame.rename({"unique_id_l": "left_id", "unique_id_r": "right_id"})
-    swap = pl.col("left_id") > pl.col("right_id")
-    frame = frame.with_columns(
-        pl.when(swap).then(pl.col("right_id")).otherwise(pl.col("left_id")).alias("left_id"),
-        pl.when(swap).then(pl.col("left_id")).otherwise(pl.col("right_id")).alias("right_id"))
-    return frame.select(PAIR_COLUMNS).with_columns(
-        pl.col(f"gamma_{f}").cast(pl.Int8) for f in FEATURES).sort("left_id", "right_id")
+    """Splink's scored columns as a result's pairs (``PAIR_COLUMNS``), sorted."""
+    have = set(frame.columns)
+    frame = frame.select(
+        pl.min_horizontal("unique_id_l", "unique_id_r").alias("left_id"),
+        pl.max_horizontal("unique_id_l", "unique_id_r").alias("right_id"),
+        "match_probability", "match_weight",
+        *[pl.col(f"gamma_{f}").cast(pl.Int8) for f in FEATURES
+          if {f"gamma_{f}", f"mw_{f}"} <= have],
+        *[(2.0 ** pl.col(f"mw_{f}")).alias(f"bf_{f}") for f in (*FEATURES, "tf_adj_name")
+          if f"mw_{f}" in have])
+    return _complete(frame).sort("left_id", "right_id")
+
+
+def _complete(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every column of ``PAIR_COLUMNS``, in order: a comparison without
+    trained levels is left out by Splink, and counts as neutral (Bayes factor 1)."""
+    for f in (*FEATURES, "tf_adj_name"):
+        if f"bf_{f}" not in frame.columns:
+            frame = frame.with_columns(pl.lit(1.0).alias(f"bf_{f}"))
+        if f != "tf_adj_name" and f"gamma_{f}" not in frame.columns:
+            frame = frame.with_columns(pl.lit(-1, dtype=pl.Int8).alias(f"gamma_{f}"))
+    return frame.select(PAIR_COLUMNS)
 
 
 def resolve_records(records: pl.DataFrame, params: ResolutionParams | None = None,
