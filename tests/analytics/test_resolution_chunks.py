@@ -58,19 +58,19 @@ def test_a_chunk_outside_the_range_is_refused() -> None:
 def test_linked_conflicts_keep_only_conflicts_that_clustering_can_test() -> None:
     from tocta.analytics.resolution import kept_pairs, linked_conflicts
 
-    # a-b-c linked by likely pairs; d-e linked; f alone
-    rows = [("a", "b", 0.95), ("b", "c", 0.30), ("d", "e", 0.99),
+    # a-b-c linked by accepted pairs (≥ 0.9); d-e linked; c-d only likely; f alone
+    rows = [("a", "b", 0.95), ("b", "c", 0.92), ("d", "e", 0.99), ("c", "d", 0.30),
             ("a", "c", 0.0001),    # conflict inside a-b-c: kept
-            ("c", "d", 0.0002),    # conflict across components: dropped
+            ("b", "e", 0.0002),    # conflict across accepted components: dropped
             ("e", "f", 0.0001),    # f is in no likely pair: dropped
             ("a", "e", 0.01)]      # neither likely nor a conflict (not kept by a chunk)
     frame = pl.DataFrame(rows, schema=["left_id", "right_id", "match_probability"],
                          orient="row")
     params = ResolutionParams(keep_conflicts="linked")
-    kept = linked_conflicts([frame.head(3).lazy(), frame.tail(4).lazy()], params)
+    kept = linked_conflicts([frame.head(3).lazy(), frame.tail(5).lazy()], params)
     assert kept.select("left_id", "right_id").rows() == [("a", "b"), ("a", "c"), ("b", "c"),
-                                                         ("d", "e")]
+                                                         ("c", "d"), ("d", "e")]
     assert kept_pairs([frame.lazy()], ResolutionParams()).height == len(rows)   # all
-    assert linked_conflicts([frame.tail(3).lazy()], params).height == 0   # nothing likely
+    assert linked_conflicts([frame.tail(3).lazy()], params).height == 0   # none accepted
     with pytest.raises(ValueError, match="keep_conflicts"):
         ResolutionParams(keep_conflicts="some")

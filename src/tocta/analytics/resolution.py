@@ -91,9 +91,9 @@ class ResolutionParams:
             records is dropped (``resolution_features.cap_pair_keys``): the trade between
             candidate pairs (time) and the recall of records that meet on nothing else.
         keep_conflicts: ``all`` keeps every conflict in the result; ``linked`` only those
-            between records that likely pairs connect (``linked_conflicts``): the others
-            cannot be tested by clustering, and at a million records they are ~140 million
-            pairs, more than memory holds.
+            between records that accepted pairs connect (``linked_conflicts``): the others
+            cannot be tested by clustering at ``accept_probability``, and at a million
+            records they are ~127 million pairs, more than memory holds.
     """
 
     min_probability: float = 0.05
@@ -178,7 +178,8 @@ class ResolutionResult:
         if row is None and self.params.keep_conflicts == "linked":
             return (f"{a} and {b} are not among the kept pairs: either no blocking rule "
                     "brought them together, or the model found their evidence in conflict "
-                    "and no likely pair connects them (conflicts kept: linked only).")
+                    "and no chain of accepted pairs connects them (conflicts kept: linked "
+                    "only).")
         if row is None:
             return (f"{a} and {b} were never compared: no blocking rule brought them "
                     "together (no shared identifier, name key or phonetic key).")
@@ -482,26 +483,28 @@ def kept_pairs(chunks: Sequence[pl.LazyFrame], params: ResolutionParams) -> pl.D
 def linked_conflicts(chunks: Sequence[pl.LazyFrame], params: ResolutionParams
                      ) -> pl.DataFrame:
     """The likely pairs of scored ``chunks``, and the model's conflicts between two
-    records that likely pairs connect.
+    records that accepted pairs connect.
 
     A conflict (match probability at or below ``conflict_probability``) serves as a
-    cannot-link: clustering tests it only when a chain of links would put its two records
-    in one cluster, and every link it can accept is a likely pair (at or above
-    ``min_probability``), so a conflict between records no chain of likely pairs joins can
-    never be tested. Such conflicts are most of the scored pairs (strangers blocked on a
-    shared name, with different birth dates: 87% of 3.8 million at 100,000 records), and
-    kept they would not fit in memory at a million records. What is lost: a positive
-    judgement between records that no likely pair joins could have tested one, and the
-    relation comparison (``resolution_relations``) learns its u from the conflicts it is
-    given, so it sees fewer strangers.
+    cannot-link: clustering tests it only when a chain of accepted pairs (at or above
+    ``accept_probability``) would put its two records in one cluster. Conflicts are most of
+    the scored pairs (strangers blocked on a shared name, with different birth dates:
+    126.7 of 133.3 million kept pairs at a million records), more than memory holds; pairs
+    at or above ``min_probability`` connect 95% of those records into one component, so
+    only the accepted ones can sort them. What is lost: clustering at a lower threshold
+    than ``accept_probability``, or a positive judgement joining two groups, may meet a
+    conflict that is not kept; and the relation comparison (``resolution_relations``)
+    learns its u from the conflicts it is given.
     """
+    # chunk by chunk: collected together, every chunk would be read into memory at once
     likely = pl.concat([c.filter(pl.col("match_probability") >= params.min_probability)
-                        for c in chunks]).collect()
-    if likely.is_empty():
-        return likely
-    ids = pl.concat([likely["left_id"], likely["right_id"]]).unique().sort()
+                        .collect() for c in chunks])
+    accepted = likely.filter(pl.col("match_probability") >= params.accept_probability)
+    if accepted.is_empty():
+        return likely.sort("left_id", "right_id")
+    ids = pl.concat([accepted["left_id"], accepted["right_id"]]).unique().sort()
     index = pl.DataFrame({"id": ids, "i": np.arange(len(ids))})
-    ends = (likely.select("left_id", "right_id")
+    ends = (accepted.select("left_id", "right_id")
             .join(index.rename({"id": "left_id", "i": "a"}), on="left_id")
             .join(index.rename({"id": "right_id", "i": "b"}), on="right_id"))
     labels = index.with_columns(component=component_labels(
@@ -509,9 +512,9 @@ def linked_conflicts(chunks: Sequence[pl.LazyFrame], params: ResolutionParams
     conflicts = [c.filter(pl.col("match_probability") <= params.conflict_probability)
                  .join(labels.rename({"id": "left_id", "component": "cl"}), on="left_id")
                  .join(labels.rename({"id": "right_id", "component": "cr"}), on="right_id")
-                 .filter(pl.col("cl") == pl.col("cr")).drop("cl", "cr")
+                 .filter(pl.col("cl") == pl.col("cr")).drop("cl", "cr").collect()
                  for c in chunks]
-    return pl.concat([likely, *[c.collect() for c in conflicts]]).sort("left_id", "right_id")
+    return pl.concat([likely, *conflicts]).sort("left_id", "right_id")
 
 
 def pair_scorer(features: pl.DataFrame, model: ResolutionModel, chunks: int = 1
