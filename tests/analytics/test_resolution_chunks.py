@@ -12,7 +12,7 @@ from tocta.analytics.resolution import (
     ResolutionParams,
     _connect,
     _linker,
-    _tidy,
+    pairs_from_scores,
     prepare_records,
     train_model,
 )
@@ -35,7 +35,8 @@ def scored() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         con.close()
     assert isinstance(splink, pl.DataFrame)
     whole = pl.concat(chunks).sort("left_id", "right_id")
-    return whole, _tidy(splink), pl.concat([c.select("left_id", "right_id") for c in chunks])
+    ids = pl.concat([c.select("left_id", "right_id") for c in chunks])
+    return whole, pairs_from_scores(splink), ids
 
 
 def test_chunks_partition_the_pairs(scored) -> None:

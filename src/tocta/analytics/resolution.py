@@ -49,9 +49,10 @@ from tocta.analytics.resolution_relations import RELATION_LEVELS, RelationModel
 if TYPE_CHECKING:
     from tocta.analytics.resolution_spark import SparkPairScorer
 
-__all__ = ["FEATURES", "PairScorer", "ResolutionModel", "ResolutionParams", "ResolutionResult",
-           "explain_row", "pair_scorer", "prepare_records", "resolve_records", "score_chunk",
-           "train_model"]
+__all__ = ["FEATURES", "PAIR_COLUMNS", "SCORE_COLUMNS", "PairScorer", "ResolutionModel",
+           "ResolutionParams", "ResolutionResult", "explain_row", "kept_pairs",
+           "linked_conflicts", "pair_scorer", "pairs_from_scores", "prepare_records",
+           "resolve_records", "score_chunk", "train_model"]
 
 log = logging.getLogger(__name__)
 METHOD = ("Fellegi-Sunter probabilistic record linkage (Splink 5, DuckDB or Spark) over "
@@ -61,9 +62,10 @@ FEATURES = ("name", "birth_date", "identifiers", "nationality", "gender", "addre
 PAIR_COLUMNS = ("left_id", "right_id", "match_probability", "match_weight",
                 *[f"gamma_{f}" for f in FEATURES], *[f"bf_{f}" for f in FEATURES],
                 "bf_tf_adj_name")
-_SCORE_COLUMNS = {"unique_id_l", "unique_id_r", "match_probability", "match_weight",
-                  "mw_tf_adj_name", *[f"gamma_{f}" for f in FEATURES],
-                  *[f"mw_{f}" for f in FEATURES]}
+#: the columns of Splink's scored pairs that ``pairs_from_scores`` reads
+SCORE_COLUMNS = {"unique_id_l", "unique_id_r", "match_probability", "match_weight",
+                 "mw_tf_adj_name", *[f"gamma_{f}" for f in FEATURES],
+                 *[f"mw_{f}" for f in FEATURES]}
 
 
 @dataclass(frozen=True)
@@ -543,7 +545,7 @@ def score_chunk(records: pl.DataFrame, model: ResolutionModel, chunk: tuple[int,
         return scorer.score_chunk(chunk[0]).sort("left_id", "right_id")
 
 
-def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
+def pairs_from_scores(frame: pl.DataFrame) -> pl.DataFrame:
     """Splink's scored columns as a result's pairs (``PAIR_COLUMNS``), sorted."""
     have = set(frame.columns)
     frame = frame.select(

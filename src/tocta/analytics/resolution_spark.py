@@ -96,7 +96,7 @@ class SparkPairScorer:
         """The scored pairs of chunk ``chunk`` (1 to ``chunks``) kept by the parameters."""
         from pyspark.sql import functions as F
 
-        from tocta.analytics.resolution import _SCORE_COLUMNS, _tidy, kept_condition
+        from tocta.analytics.resolution import SCORE_COLUMNS, kept_condition, pairs_from_scores
 
         if not 1 <= chunk <= self.chunks:
             raise ValueError(f"chunk {chunk} is not between 1 and {self.chunks}")
@@ -108,8 +108,8 @@ class SparkPairScorer:
         pred = self._linker.inference.predict(warning_mode="never")
         df = pred.as_spark_dataframe()
         df = df.filter(kept_condition(self.model.params)).select(
-            *[c for c in df.columns if c in _SCORE_COLUMNS])
+            *[c for c in df.columns if c in SCORE_COLUMNS])
         frame = pl.from_arrow(df.toArrow())   # a table keeps its schema when empty
         assert isinstance(frame, pl.DataFrame)
         pred.drop_table_from_database_and_remove_from_cache()
-        return _tidy(frame)
+        return pairs_from_scores(frame)
