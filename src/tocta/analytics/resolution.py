@@ -320,13 +320,14 @@ class PairScorer:
     records at once ran out of DuckDB's 6 GB; a connection per chunk, as ``predict_chunk``
     on a new linker, held its memory until the garbage collector ran.)
 
-    The comparisons over lists (the name tokens: lambdas token by token, nearly all of the
-    scoring time) are evaluated once per distinct pair of values in a chunk, not once per
-    pair of records: most candidate pairs repeat a pair of written names already seen (at
-    100,000 records, 1.5 million distinct name pairs among 3.8 million pairs). The other
-    comparisons and the match weights are Splink's own SQL, so the scores are those of
-    Splink's ``predict``. Close the scorer, or use it in a ``with`` block, to free the
-    connection.
+    The comparisons over lists are evaluated once per distinct pair of values in a chunk,
+    not once per pair of records (at 100,000 records, 489,000 distinct name pairs among
+    946,000 pairs of a chunk). The name level comes from joins over related token pairs
+    (``resolution_names``; equal to the comparison's SQL, which ``name_joins=False`` runs
+    instead: Splink's list lambdas, token by token, were nearly all of the scoring time).
+    The other comparisons and the match weights are Splink's own SQL, so the scores are
+    those of Splink's ``predict``. Close the scorer, or use it in a ``with`` block, to free
+    the connection.
     """
 
     def __init__(self, features: pl.DataFrame, model: ResolutionModel, chunks: int = 1,
@@ -476,7 +477,7 @@ def kept_condition(params: ResolutionParams) -> str:
 def kept_pairs(chunks: Sequence[pl.LazyFrame], params: ResolutionParams) -> pl.DataFrame:
     """The pairs of scored ``chunks`` a result keeps, sorted: all of them, or with
     ``params.keep_conflicts == "linked"`` the likely ones and the model's conflicts
-    between two records that likely pairs connect (``linked_conflicts``)."""
+    between two records that accepted pairs connect (``linked_conflicts``)."""
     if params.keep_conflicts == "linked":
         return linked_conflicts(chunks, params)
     return pl.concat([c.collect() for c in chunks]).sort("left_id", "right_id")
@@ -491,12 +492,13 @@ def linked_conflicts(chunks: Sequence[pl.LazyFrame], params: ResolutionParams
     cannot-link: clustering tests it only when a chain of accepted pairs (at or above
     ``accept_probability``) would put its two records in one cluster. Conflicts are most of
     the scored pairs (strangers blocked on a shared name, with different birth dates:
-    126.7 of 133.3 million kept pairs at a million records), more than memory holds; pairs
-    at or above ``min_probability`` connect 95% of those records into one component, so
-    only the accepted ones can sort them. What is lost: clustering at a lower threshold
-    than ``accept_probability``, or a positive judgement joining two groups, may meet a
-    conflict that is not kept; and the relation comparison (``resolution_relations``)
-    learns its u from the conflicts it is given.
+    126.7 of 133.3 million kept pairs at a million records), more than memory holds; the
+    pairs at or above ``min_probability`` tie the records together so widely (90% of the
+    conflicts fell within one of their components) that only the accepted ones sort them.
+    What is lost: clustering at a lower threshold than ``accept_probability``, or a
+    positive judgement joining two groups, may meet a conflict that is not kept; and the
+    relation comparison (``resolution_relations``) learns its u from the conflicts it is
+    given.
     """
     # chunk by chunk: collected together, every chunk would be read into memory at once
     likely = pl.concat([c.filter(pl.col("match_probability") >= params.min_probability)
