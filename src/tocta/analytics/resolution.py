@@ -334,7 +334,17 @@ class PairScorer:
                  name_joins: bool = True):
         self.model, self.chunks, self.name_joins = model, chunks, name_joins
         self._con = _connect(model.params)
-        self._linker = _linker(self._con, features, model.settings)
+        # records are blocked and joined by their rank in id order (integers join faster
+        # than the record ids; in id order, so that each pair's left record is the same
+        # as by id: the name level of two equally long names is not symmetric); the ids
+        # come back in the result
+        ids = features.select(pl.col("unique_id").rank("ordinal").cast(pl.Int64).alias("i"),
+                              pl.col("unique_id").alias("record_id"))
+        self._con.register("tocta_ids_frame", ids.to_arrow())
+        self._con.execute("CREATE TABLE tocta_ids AS SELECT * FROM tocta_ids_frame")
+        self._con.unregister("tocta_ids_frame")
+        self._linker = _linker(self._con, features.with_columns(ids["i"].alias("unique_id")),
+                               model.settings)
         self._records = next(iter(self._linker._input_tables_dict.values())).physical_name
         self._lists = {c for c, t in features.schema.items() if isinstance(t, pl.List)}
         self._columns = list(features.columns)
@@ -452,14 +462,15 @@ class PairScorer:
         rel = con.sql(sql)
         # the result's columns in SQL (in parallel): Bayes factors, the ids in order
         have = set(rel.columns)
-        columns = ["least(unique_id_l, unique_id_r) AS left_id",
-                   "greatest(unique_id_l, unique_id_r) AS right_id",
+        columns = ["least(a.record_id, b.record_id) AS left_id",
+                   "greatest(a.record_id, b.record_id) AS right_id",
                    "match_probability", "match_weight"]
         columns += [f"gamma_{f}::TINYINT AS gamma_{f}" for f in FEATURES
                     if {f"gamma_{f}", f"mw_{f}"} <= have]
         columns += [f"pow(2.0, mw_{f}) AS bf_{f}" for f in (*FEATURES, "tf_adj_name")
                     if f"mw_{f}" in have]
-        rel = con.sql(f"SELECT {', '.join(columns)} FROM ({sql})")
+        rel = con.sql(f"SELECT {', '.join(columns)} FROM ({sql}) s JOIN tocta_ids a ON "
+                      "a.i = s.unique_id_l JOIN tocta_ids b ON b.i = s.unique_id_r")
         frame = pl.from_arrow(rel.to_arrow_table())   # a table keeps its schema
         assert isinstance(frame, pl.DataFrame)        # when empty
         log.info("chunk %d of %d: %d candidate pairs blocked in %.1f s, scored in %.1f s",
