@@ -117,6 +117,17 @@ def _edge_ranks(edges: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if "grade" not in edges.columns:
         n = edges.height
         return np.full(n, UNGRADED[0]), np.full(n, UNGRADED[1]), np.zeros(n, dtype=bool)
+    grades = edges["grade"]
+    if grades.dtype == pl.Utf8:
+        # one parse per distinct code, then a gather: a million records carry a few codes
+        codes = grades.unique(maintain_order=True)
+        where = grades.to_frame("g").join(codes.to_frame("g").with_row_index("i"), on="g",
+                                          how="left", nulls_equal=True,
+                                          maintain_order="left")["i"].to_numpy()
+        parsed = [grade_ranks(raw) for raw in codes.to_list()]
+        table = np.array([r or UNGRADED for r in parsed], dtype=np.int64).reshape(-1, 2)
+        good = np.array([r is not None for r in parsed], dtype=bool)
+        return table[where, 0], table[where, 1], good[where]
     cache: dict[object, tuple[int, int] | None] = {}
     rel, cred, ok = [], [], []
     for raw in edges["grade"].to_list():
@@ -176,8 +187,9 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
                    (~flow | ~pl.col("forward")).any().alias("to_a"))
               .sort("a", "b"))
     node_table = _node_table(nodes)
-    known = set(node_table["id"].to_list())
-    extra = sorted((set(merged["a"].to_list()) | set(merged["b"].to_list())) - known)
+    ends = pl.concat([merged["a"], merged["b"]]).unique()
+    extra = (ends.to_frame("id").join(node_table.select("id"), on="id", how="anti")
+             .sort("id")["id"].to_list())
     if extra:
         node_table = pl.concat([node_table, pl.DataFrame(
             {"id": extra, "kind": ["Unknown"] * len(extra), "country": [None] * len(extra),
@@ -187,9 +199,11 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
     # seeded communities, whatever order the tables came in
     node_table = node_table.sort("id")
     ids = node_table["id"].to_list()
-    index = {v: i for i, v in enumerate(ids)}
-    g = ig.Graph(n=len(ids), edges=[(index[x], index[y]) for x, y in
-                                    zip(merged["a"], merged["b"], strict=True)])
+    index = node_table.select("id").with_row_index("i")
+    at = [merged.select(pl.col(end).alias("id")).join(index, on="id", how="left",
+                                                      maintain_order="left")["i"].to_numpy()
+          for end in ("a", "b")]
+    g = ig.Graph(n=len(ids), edges=np.column_stack(at).astype(np.int64).tolist())
     for col in ("kind", "country", "is_pep", "label"):
         g.vs[col] = node_table[col].to_list()
     g.vs["name"] = ids
