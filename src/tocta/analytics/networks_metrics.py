@@ -165,13 +165,19 @@ def removal_reductions(g: ig.Graph) -> np.ndarray:
     comp = np.asarray(g.connected_components().membership, dtype=np.int64)
     size = np.bincount(comp, minlength=1)[comp] if n else np.zeros(0, dtype=np.int64)
     out = 2 * (size - 1)
-    blocks, aps = g.biconnected_components(return_articulation_points=True)
+    # igraph's raw call: a spanning tree (edge ids) per block; its ends are the block's
+    # vertices (the Python wrapper builds them one set per block)
+    trees, aps = ig.GraphBase.biconnected_components(g, True)
     if not aps:
         return out.astype(np.int64)
-    lengths = np.fromiter((len(b) for b in blocks), dtype=np.int64, count=len(blocks))
-    members = np.fromiter(chain.from_iterable(blocks), dtype=np.int64, count=int(lengths.sum()))
-    block_of = np.repeat(np.arange(len(blocks), dtype=np.int64), lengths)
-    nb, na = len(blocks), len(aps)
+    lengths = np.fromiter((len(t) for t in trees), dtype=np.int64, count=len(trees))
+    eids = np.fromiter(chain.from_iterable(trees), dtype=np.int64, count=int(lengths.sum()))
+    ends = np.fromiter(chain.from_iterable(g.get_edgelist()), dtype=np.int64,
+                       count=2 * g.ecount()).reshape(-1, 2)
+    tree_of = np.repeat(np.arange(len(trees), dtype=np.int64), lengths)
+    pairs = np.unique(np.concatenate([tree_of * n + ends[eids, 0], tree_of * n + ends[eids, 1]]))
+    block_of, members = pairs // n, pairs % n
+    nb, na = len(trees), len(aps)
     ap_pos = np.full(n, -1, dtype=np.int64)
     ap_pos[np.asarray(aps, dtype=np.int64)] = np.arange(na)
     is_ap = ap_pos[members] >= 0
