@@ -170,24 +170,10 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
     meets = (rel <= need_r) & (cred <= need_c)
     loops = src == dst
     keep = meets & ~loops
-    a, b = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
-    kept = pl.DataFrame({"a": a, "b": b, "relation": edges["relation"].cast(pl.Utf8)
-                         .to_numpy()[keep], "weight": weight[keep], "rel": rel[keep],
-                         "cred": cred[keep], "forward": src[keep] == a},
-                        schema={"a": pl.Utf8, "b": pl.Utf8, "relation": pl.Utf8,
-                                "weight": pl.Float64, "rel": pl.Int64, "cred": pl.Int64,
-                                "forward": pl.Boolean})
-    flow = pl.col("relation").is_in(list(flow_relations))
-    merged = (kept.group_by("a", "b")
-              .agg(pl.col("relation").unique().sort().str.join(";"),
-                   pl.col("weight").sum(), pl.len().alias("records"),
-                   pl.col("rel").min().alias("reliability"),
-                   pl.col("cred").min().alias("credibility"),
-                   (~flow | pl.col("forward")).any().alias("to_b"),
-                   (~flow | ~pl.col("forward")).any().alias("to_a"))
-              .sort("a", "b"))
+    kept_src = pl.Series("id", src[keep], dtype=pl.Utf8)
+    kept_dst = pl.Series("id", dst[keep], dtype=pl.Utf8)
     node_table = _node_table(nodes)
-    ends = pl.concat([merged["a"], merged["b"]]).unique()
+    ends = pl.concat([kept_src, kept_dst]).unique()
     extra = (ends.to_frame("id").join(node_table.select("id"), on="id", how="anti")
              .sort("id")["id"].to_list())
     if extra:
@@ -200,10 +186,27 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
     node_table = node_table.sort("id")
     ids = node_table["id"].to_list()
     index = node_table.select("id").with_row_index("i")
-    at = [merged.select(pl.col(end).alias("id")).join(index, on="id", how="left",
-                                                      maintain_order="left")["i"].to_numpy()
-          for end in ("a", "b")]
-    g = ig.Graph(n=len(ids), edges=np.column_stack(at).astype(np.int64).tolist())
+    # records merged on vertex indices (in id order), not on the id strings
+    si, di = (ends_of.to_frame().join(index, on="id", how="left", maintain_order="left")["i"]
+              .to_numpy().astype(np.int64) for ends_of in (kept_src, kept_dst))
+    a, b = np.minimum(si, di), np.maximum(si, di)
+    kept = pl.DataFrame({"a": a, "b": b, "relation": edges["relation"].cast(pl.Utf8)
+                         .to_numpy()[keep], "weight": weight[keep], "rel": rel[keep],
+                         "cred": cred[keep], "forward": si == a},
+                        schema={"a": pl.Int64, "b": pl.Int64, "relation": pl.Utf8,
+                                "weight": pl.Float64, "rel": pl.Int64, "cred": pl.Int64,
+                                "forward": pl.Boolean})
+    flow = pl.col("relation").is_in(list(flow_relations))
+    merged = (kept.group_by("a", "b")
+              .agg(pl.col("relation").unique().sort().str.join(";"),
+                   pl.col("weight").sum(), pl.len().alias("records"),
+                   pl.col("rel").min().alias("reliability"),
+                   pl.col("cred").min().alias("credibility"),
+                   (~flow | pl.col("forward")).any().alias("to_b"),
+                   (~flow | ~pl.col("forward")).any().alias("to_a"))
+              .sort("a", "b"))
+    g = ig.Graph(n=len(ids), edges=np.column_stack(
+        [merged["a"].to_numpy(), merged["b"].to_numpy()]).tolist())
     for col in ("kind", "country", "is_pep", "label"):
         g.vs[col] = node_table[col].to_list()
     g.vs["name"] = ids
