@@ -254,6 +254,26 @@ def test_links_keep_which_way_their_flows_go() -> None:
     assert not two_way.direction.any()
 
 
+
+def test_links_merge_on_id_order_with_unknown_and_non_ascii_ends() -> None:
+    # ends unknown to the node table and ids whose order is not the table's: links merged
+    # per unordered pair, the source of each the lower id, payments keeping their way
+    edges = pl.DataFrame({"source": ["Ölfirma", "z9", "A", "z9", "Zed", "Ölfirma"],
+                          "target": ["Zed", "Ölfirma", "z9", "A", "Ölfirma", "Zed"],
+                          "relation": ["payment", "associate", "payment", "family",
+                                       "payment", "payment"], "grade": "B2"})
+    eg = build_graph(pl.DataFrame({"id": ["z9", "A"]}), edges)
+    names = eg.graph.vs["name"]
+    assert names == sorted(names) == ["A", "Zed", "z9", "Ölfirma"]
+    assert eg.unknown_nodes == 2
+    got = {(names[e.source], names[e.target]): (e["relation"], e["records"], int(d))
+           for e, d in zip(eg.graph.es, eg.direction, strict=True)}
+    assert got == {("A", "z9"): ("family;payment", 2, 0), ("Zed", "Ölfirma"): ("payment", 3, 0),
+                   ("z9", "Ölfirma"): ("associate", 1, 0)}
+    one_way = build_graph(pl.DataFrame({"id": ["z9", "A"]}), edges.head(3))
+    # A pays z9 (source to target); Ölfirma pays Zed (target to source); z9–Ölfirma both
+    assert one_way.direction.tolist() == [1, -1, 0]
+
 def clans_with_payer_and_broker() -> tuple[pl.DataFrame, pl.DataFrame]:
     """Clan a's payer pays into clans b and d (three ties across); clan a's broker is paid by
     two members of clan c (two ties across). Each has three associates in clan a."""
