@@ -18,9 +18,9 @@
 * **Key players** (Borgatti 2006, KPP-Neg): the set whose removal most fragments a group,
   F = 1 − Σ_k s_k(s_k − 1) / (n(n − 1)) over the components s_k of what remains (n nodes).
   Greedy: at each step remove the candidate that leaves the fewest connected pairs. The effect
-  of removing each vertex is found for all vertices at once from one depth-first search (a
-  vertex splits off each DFS child subtree whose low-point does not climb above it), so a
-  step costs O(n + m) of the group rather than one component count per candidate. Pendant
+  of removing each vertex is found for all vertices at once from the biconnected components
+  (igraph, C): an articulation point splits off each subtree of the block–cut forest below it
+  and the rest above it, any other vertex only itself, so a step costs O(n + m) of the group rather than one component count per candidate. Pendant
   vertices — a single tie inside the group — are left out of the count (``ties_inside``).
 """
 
