@@ -20,8 +20,9 @@
   Greedy: at each step remove the candidate that leaves the fewest connected pairs. The effect
   of removing each vertex is found for all vertices at once from the biconnected components
   (igraph, C): an articulation point splits off each subtree of the block–cut forest below it
-  and the rest above it, any other vertex only itself, so a step costs O(n + m) of the group rather than one component count per candidate. Pendant
-  vertices — a single tie inside the group — are left out of the count (``ties_inside``).
+  and the rest above it, any other vertex only itself, so a step costs O(n + m) of the group
+  rather than one component count per candidate. Pendant vertices — a single tie inside the
+  group — are left out of the count (``ties_inside``).
 """
 
 from __future__ import annotations
