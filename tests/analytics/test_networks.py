@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 
+import igraph as ig
 import networkx as nx
 import numpy as np
 import polars as pl
@@ -69,13 +70,9 @@ def _pairs_after(g: nx.Graph, removed: set) -> int:
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_single_removal_effect_matches_brute_force(seed: int) -> None:
     g = nx.gnm_random_graph(35, 45, seed=seed)
-    adj = [sorted(g.neighbors(v)) for v in range(35)]
-    alive = np.ones(35, dtype=bool)
+    got = removal_reductions(ig.Graph(n=35, edges=list(g.edges)))
     base = _pairs_after(g, set())
     for comp in nx.connected_components(g):
-        if len(comp) < 3:
-            continue
-        got = removal_reductions(adj, alive, sorted(comp))
         size = len(comp)
         for v in comp:
             h = g.subgraph(comp - {v})
@@ -84,11 +81,51 @@ def test_single_removal_effect_matches_brute_force(seed: int) -> None:
     assert base > 0
 
 
+@pytest.mark.parametrize("kind", ["tree", "sparse", "forest_and_pairs"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_removal_effect_on_graphs_full_of_articulation_points(kind: str, seed: int) -> None:
+    # the block-cut forest: chains of bridges, several trees, components of one or two
+    if kind == "tree":
+        g = nx.random_labeled_tree(60, seed=seed)
+    elif kind == "sparse":
+        g = nx.gnm_random_graph(60, 62, seed=seed)
+    else:
+        g = nx.disjoint_union_all([nx.random_labeled_tree(20, seed=seed), nx.path_graph(2),
+                                   nx.empty_graph(3), nx.gnm_random_graph(25, 30, seed=seed)])
+    n = g.number_of_nodes()
+    got = removal_reductions(ig.Graph(n=n, edges=list(g.edges)))
+    for comp in nx.connected_components(g):
+        size = len(comp)
+        for v in comp:
+            after = sum(len(c) * (len(c) - 1) for c in nx.connected_components(
+                g.subgraph(comp - {v})))
+            assert got[v] == size * (size - 1) - after
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_greedy_key_players_within_a_subset_among_candidates(seed: int) -> None:
+    g = nx.gnm_random_graph(50, 60, seed=seed)
+    rng = np.random.default_rng(seed)
+    verts = sorted(rng.choice(50, size=35, replace=False).tolist())
+    cand = rng.random(50) < 0.7
+    picks = greedy_key_players(ig.Graph(n=50, edges=list(g.edges)), verts[::-1], cand, 4)
+    h = g.subgraph(verts)
+    removed: set[int] = set()
+    for v, cut, _, _ in picks:
+        current = _pairs_after(h, removed)
+        sizes = {u: len(c) for c in nx.connected_components(h.subgraph(set(verts) - removed))
+                 for u in c}
+        best = min((_pairs_after(h, removed | {u}), u) for u in verts
+                   if u not in removed and cand[u] and sizes[u] > 2)
+        assert (v, cut) == (best[1], current - best[0])
+        removed.add(v)
+
+
 @pytest.mark.parametrize("seed", [1, 7, 11])
 def test_greedy_key_players_match_brute_force_greedy(seed: int) -> None:
     g = nx.gnm_random_graph(30, 40, seed=seed)
-    adj = [sorted(g.neighbors(v)) for v in range(30)]
-    picks = greedy_key_players(adj, list(range(30)), np.ones(30, dtype=bool), 4)
+    picks = greedy_key_players(ig.Graph(n=30, edges=list(g.edges)), list(range(30)),
+                               np.ones(30, dtype=bool), 4)
     removed: set[int] = set()
     for v, cut, before, after in picks:
         current = _pairs_after(g, removed)
@@ -216,6 +253,26 @@ def test_links_keep_which_way_their_flows_go() -> None:
     two_way = build_graph(pl.DataFrame({"id": list("abcdef")}), edges, flow_relations=())
     assert not two_way.direction.any()
 
+
+
+def test_links_merge_on_id_order_with_unknown_and_non_ascii_ends() -> None:
+    # ends unknown to the node table and ids whose order is not the table's: links merged
+    # per unordered pair, the source of each the lower id, payments keeping their way
+    edges = pl.DataFrame({"source": ["Ölfirma", "z9", "A", "z9", "Zed", "Ölfirma"],
+                          "target": ["Zed", "Ölfirma", "z9", "A", "Ölfirma", "Zed"],
+                          "relation": ["payment", "associate", "payment", "family",
+                                       "payment", "payment"], "grade": "B2"})
+    eg = build_graph(pl.DataFrame({"id": ["z9", "A"]}), edges)
+    names = eg.graph.vs["name"]
+    assert names == sorted(names) == ["A", "Zed", "z9", "Ölfirma"]
+    assert eg.unknown_nodes == 2
+    got = {(names[e.source], names[e.target]): (e["relation"], e["records"], int(d))
+           for e, d in zip(eg.graph.es, eg.direction, strict=True)}
+    assert got == {("A", "z9"): ("family;payment", 2, 0), ("Zed", "Ölfirma"): ("payment", 3, 0),
+                   ("z9", "Ölfirma"): ("associate", 1, 0)}
+    one_way = build_graph(pl.DataFrame({"id": ["z9", "A"]}), edges.head(3))
+    # A pays z9 (source to target); Ölfirma pays Zed (target to source); z9–Ölfirma both
+    assert one_way.direction.tolist() == [1, -1, 0]
 
 def clans_with_payer_and_broker() -> tuple[pl.DataFrame, pl.DataFrame]:
     """Clan a's payer pays into clans b and d (three ties across); clan a's broker is paid by

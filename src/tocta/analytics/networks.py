@@ -189,10 +189,10 @@ def _groups(scope: Scope, membership: np.ndarray, components: list[list[int]], n
         return [(0, list(range(n)))]
     if scope == "component":
         return list(enumerate(components))
-    out: dict[int, list[int]] = {}
-    for v, c in enumerate(membership.tolist()):
-        out.setdefault(int(c), []).append(v)
-    return sorted(out.items())
+    order = np.argsort(membership, kind="stable")   # each community's vertices in order
+    cuts = np.flatnonzero(np.diff(membership[order])) + 1
+    return [(int(membership[part[0]]), part.tolist()) for part in np.split(order, cuts)
+            if len(part)]
 
 
 def betweenness_pivots(p: NetworkParams, links: int) -> int:
@@ -227,7 +227,6 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
     kinds = np.array(g.vs["kind"] if n else [], dtype=object)
     rankable = np.ones(n, dtype=bool) if p.rank_kinds is None else \
         np.isin(kinds, np.array(p.rank_kinds, dtype=object))
-    adj = g.get_adjlist()
     ids, labels = g.vs["name"] if n else [], g.vs["label"] if n else []
     kp_rows = []
     groups = _groups(p.key_player_scope, membership,
@@ -237,12 +236,13 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
         for i, (_, verts) in enumerate(groups):
             group_of[verts] = i
         inside = ties_inside(ends, group_of)
-        groups = [(group, [v for v in verts if inside[v] >= 2]) for group, verts in groups]
+        groups = [(group, [v for v, ok in zip(verts, (inside[verts] >= 2).tolist(), strict=True)
+                           if ok]) for group, verts in groups]
     for group, verts in groups:
         if len(verts) < p.min_group_size:
             continue
         for rank, (v, cut, before, after) in enumerate(
-                greedy_key_players(adj, verts, rankable, p.key_players_per_group), start=1):
+                greedy_key_players(g, verts, rankable, p.key_players_per_group), start=1):
             kp_rows.append({"group": group, "rank": rank, "id": ids[v], "kind": kinds[v],
                             "label": labels[v], "pairs_cut": cut, "fragmentation_before": before,
                             "fragmentation_after": after})
@@ -282,7 +282,7 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
                                                             return_dtype=pl.Int64)
                                 .alias("key_player_rank"))
                   .join(nearest, on="id", how="left", maintain_order="left"))
-    edge_frame = _edge_frame(eg)
+    edge_frame = _edge_frame(eg, ends)
     communities = _community_table(node_frame, key_players, p.key_player_scope)
     counts = {"records_read": eg.records_read, "records_kept": eg.records_kept,
               "below_grade": eg.below_grade, "ungraded": eg.ungraded,
@@ -294,20 +294,24 @@ def analyse_network(nodes: pl.DataFrame, edges: pl.DataFrame,
                          brokers, pep_links, btw_method, eg.weakest_code, counts, eg)
 
 
-def _edge_frame(eg: EntityGraph) -> pl.DataFrame:
+def _edge_frame(eg: EntityGraph, ends: np.ndarray) -> pl.DataFrame:
     g = eg.graph
-    names = g.vs["name"] if g.vcount() else []
-    letters = "ABCDEF"
-    return pl.DataFrame({
-        "source": [names[e.source] for e in g.es], "target": [names[e.target] for e in g.es],
+    names = pl.Series(g.vs["name"] if g.vcount() else [], dtype=pl.Utf8)
+    rel = np.asarray(g.es["reliability"] if g.ecount() else [], dtype=np.int64)
+    letters = np.array(list("ABCDEF"))
+    frame = pl.DataFrame({
+        "source": names.gather(ends[:, 0]), "target": names.gather(ends[:, 1]),
         "relation": g.es["relation"] if g.ecount() else [],
         "weight": g.es["weight"] if g.ecount() else [],
         "records": g.es["records"] if g.ecount() else [],
-        "grade": [f"{letters[r - 1]}{c}" for r, c in zip(
-            g.es["reliability"] if g.ecount() else [], g.es["credibility"] if g.ecount()
-            else [], strict=True)]},
+        "letter": letters[rel - 1] if len(rel) else [],
+        "credibility": g.es["credibility"] if g.ecount() else []},
         schema={"source": pl.Utf8, "target": pl.Utf8, "relation": pl.Utf8,
-                "weight": pl.Float64, "records": pl.Int64, "grade": pl.Utf8})
+                "weight": pl.Float64, "records": pl.Int64, "letter": pl.Utf8,
+                "credibility": pl.Int64})
+    return frame.select("source", "target", "relation", "weight", "records",
+                        pl.concat_str("letter", pl.col("credibility").cast(pl.Utf8))
+                        .alias("grade"))
 
 
 def _community_table(nodes: pl.DataFrame, key_players: pl.DataFrame, scope: Scope

@@ -117,6 +117,17 @@ def _edge_ranks(edges: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if "grade" not in edges.columns:
         n = edges.height
         return np.full(n, UNGRADED[0]), np.full(n, UNGRADED[1]), np.zeros(n, dtype=bool)
+    grades = edges["grade"]
+    if grades.dtype == pl.Utf8:
+        # one parse per distinct code, then a gather: a million records carry a few codes
+        codes = grades.unique(maintain_order=True)
+        where = grades.to_frame("g").join(codes.to_frame("g").with_row_index("i"), on="g",
+                                          how="left", nulls_equal=True,
+                                          maintain_order="left")["i"].to_numpy()
+        parsed = [grade_ranks(raw) for raw in codes.to_list()]
+        table = np.array([r or UNGRADED for r in parsed], dtype=np.int64).reshape(-1, 2)
+        good = np.array([r is not None for r in parsed], dtype=bool)
+        return table[where, 0], table[where, 1], good[where]
     cache: dict[object, tuple[int, int] | None] = {}
     rel, cred, ok = [], [], []
     for raw in edges["grade"].to_list():
@@ -159,11 +170,30 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
     meets = (rel <= need_r) & (cred <= need_c)
     loops = src == dst
     keep = meets & ~loops
-    a, b = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
+    kept_src = pl.Series("id", src[keep], dtype=pl.Utf8)
+    kept_dst = pl.Series("id", dst[keep], dtype=pl.Utf8)
+    node_table = _node_table(nodes)
+    ends = pl.concat([kept_src, kept_dst]).unique()
+    extra = (ends.to_frame("id").join(node_table.select("id"), on="id", how="anti")
+             .sort("id")["id"].to_list())
+    if extra:
+        node_table = pl.concat([node_table, pl.DataFrame(
+            {"id": extra, "kind": ["Unknown"] * len(extra), "country": [None] * len(extra),
+             "is_pep": [False] * len(extra), "label": extra},
+            schema=node_table.schema)])
+    # vertices in id order: the same entities and links give the same graph, and so the same
+    # seeded communities, whatever order the tables came in
+    node_table = node_table.sort("id")
+    ids = node_table["id"].to_list()
+    index = node_table.select("id").with_row_index("i")
+    # records merged on vertex indices (in id order), not on the id strings
+    si, di = (ends_of.to_frame().join(index, on="id", how="left", maintain_order="left")["i"]
+              .to_numpy().astype(np.int64) for ends_of in (kept_src, kept_dst))
+    a, b = np.minimum(si, di), np.maximum(si, di)
     kept = pl.DataFrame({"a": a, "b": b, "relation": edges["relation"].cast(pl.Utf8)
                          .to_numpy()[keep], "weight": weight[keep], "rel": rel[keep],
-                         "cred": cred[keep], "forward": src[keep] == a},
-                        schema={"a": pl.Utf8, "b": pl.Utf8, "relation": pl.Utf8,
+                         "cred": cred[keep], "forward": si == a},
+                        schema={"a": pl.Int64, "b": pl.Int64, "relation": pl.Utf8,
                                 "weight": pl.Float64, "rel": pl.Int64, "cred": pl.Int64,
                                 "forward": pl.Boolean})
     flow = pl.col("relation").is_in(list(flow_relations))
@@ -175,21 +205,8 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame,
                    (~flow | pl.col("forward")).any().alias("to_b"),
                    (~flow | ~pl.col("forward")).any().alias("to_a"))
               .sort("a", "b"))
-    node_table = _node_table(nodes)
-    known = set(node_table["id"].to_list())
-    extra = sorted((set(merged["a"].to_list()) | set(merged["b"].to_list())) - known)
-    if extra:
-        node_table = pl.concat([node_table, pl.DataFrame(
-            {"id": extra, "kind": ["Unknown"] * len(extra), "country": [None] * len(extra),
-             "is_pep": [False] * len(extra), "label": extra},
-            schema=node_table.schema)])
-    # vertices in id order: the same entities and links give the same graph, and so the same
-    # seeded communities, whatever order the tables came in
-    node_table = node_table.sort("id")
-    ids = node_table["id"].to_list()
-    index = {v: i for i, v in enumerate(ids)}
-    g = ig.Graph(n=len(ids), edges=[(index[x], index[y]) for x, y in
-                                    zip(merged["a"], merged["b"], strict=True)])
+    g = ig.Graph(n=len(ids), edges=np.column_stack(
+        [merged["a"].to_numpy(), merged["b"].to_numpy()]).tolist())
     for col in ("kind", "country", "is_pep", "label"):
         g.vs[col] = node_table[col].to_list()
     g.vs["name"] = ids

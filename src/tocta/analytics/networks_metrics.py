@@ -18,16 +18,18 @@
 * **Key players** (Borgatti 2006, KPP-Neg): the set whose removal most fragments a group,
   F = 1 − Σ_k s_k(s_k − 1) / (n(n − 1)) over the components s_k of what remains (n nodes).
   Greedy: at each step remove the candidate that leaves the fewest connected pairs. The effect
-  of removing each vertex is found for all vertices at once from one depth-first search (a
-  vertex splits off each DFS child subtree whose low-point does not climb above it), so a
-  step costs O(n + m) of the group rather than one component count per candidate. Pendant
-  vertices — a single tie inside the group — are left out of the count (``ties_inside``).
+  of removing each vertex is found for all vertices at once from the biconnected components
+  (igraph, C): an articulation point splits off each subtree of the block–cut forest below it
+  and the rest above it, any other vertex only itself, so a step costs O(n + m) of the group
+  rather than one component count per candidate. Pendant vertices — a single tie inside the
+  group — are left out of the count (``ties_inside``).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from itertools import chain
 
 import igraph as ig
 import numpy as np
@@ -151,70 +153,59 @@ def ties_inside(ends: np.ndarray, group_of: np.ndarray) -> np.ndarray:
     return np.bincount(ends[same].ravel(), minlength=n).astype(np.int64)
 
 
-def removal_reductions(adj: Sequence[Sequence[int]], alive: np.ndarray, verts: Sequence[int]
-                       ) -> dict[int, int]:
-    """For each vertex of one connected component, the ordered connected pairs its removal
-    cuts (component C(C−1) minus what the pieces left keep), from one iterative DFS."""
-    root = verts[0]
-    size = len(verts)
-    disc: dict[int, int] = {root: 0}
-    low = {root: 0}
-    sub = {root: 1}
-    cut_sum = {root: 0}
-    cut_sq = {root: 0}
-    stack = [(root, -1, iter(adj[root]))]
-    clock = 1
-    while stack:
-        v, parent, it = stack[-1]
-        advanced = False
-        for u in it:
-            if not alive[u] or u == parent:
-                continue
-            if u in disc:
-                low[v] = min(low[v], disc[u])
-                continue
-            disc[u] = low[u] = clock
-            clock += 1
-            sub[u] = 1
-            cut_sum[u] = cut_sq[u] = 0
-            stack.append((u, v, iter(adj[u])))
-            advanced = True
-            break
-        if advanced:
-            continue
-        stack.pop()
-        if parent >= 0:
-            sub[parent] += sub[v]
-            low[parent] = min(low[parent], low[v])
-            if low[v] >= disc[parent]:
-                cut_sum[parent] += sub[v]
-                cut_sq[parent] += sub[v] * (sub[v] - 1)
-    total = size * (size - 1)
-    out = {}
-    for v in disc:
-        rest = size - 1 - cut_sum[v]
-        out[v] = total - (cut_sq[v] + rest * (rest - 1))
-    return out
+def removal_reductions(g: ig.Graph) -> np.ndarray:
+    """For every vertex, the ordered connected pairs its removal cuts in its connected
+    component: C(C−1) minus what the pieces left keep.
 
-
-def _components(adj: Sequence[Sequence[int]], alive: np.ndarray, verts: Sequence[int]
-                ) -> list[list[int]]:
-    seen: set[int] = set()
-    out = []
-    for s in verts:
-        if s in seen or not alive[s]:
-            continue
-        seen.add(s)
-        comp, todo = [s], [s]
-        while todo:
-            v = todo.pop()
-            for u in adj[v]:
-                if alive[u] and u not in seen:
-                    seen.add(u)
-                    comp.append(u)
-                    todo.append(u)
-        out.append(sorted(comp))
-    return out
+    From igraph's biconnected components (C): a vertex that is no articulation point leaves
+    one piece of C − 1; an articulation point leaves, in the block–cut forest, each subtree
+    below it and the rest of its component above it. Subtree sizes are summed level by
+    level of a breadth-first search from a root tying the trees together.
+    """
+    n = g.vcount()
+    comp = np.asarray(g.connected_components().membership, dtype=np.int64)
+    size = np.bincount(comp, minlength=1)[comp] if n else np.zeros(0, dtype=np.int64)
+    out = 2 * (size - 1)
+    # igraph's raw call: a spanning tree (edge ids) per block; its ends are the block's
+    # vertices (the Python wrapper builds them one set per block)
+    trees, aps = ig.GraphBase.biconnected_components(g, True)
+    if not aps:
+        return out.astype(np.int64)
+    lengths = np.fromiter((len(t) for t in trees), dtype=np.int64, count=len(trees))
+    eids = np.fromiter(chain.from_iterable(trees), dtype=np.int64, count=int(lengths.sum()))
+    ends = np.fromiter(chain.from_iterable(g.get_edgelist()), dtype=np.int64,
+                       count=2 * g.ecount()).reshape(-1, 2)
+    tree_of = np.repeat(np.arange(len(trees), dtype=np.int64), lengths)
+    pairs = np.unique(np.concatenate([tree_of * n + ends[eids, 0], tree_of * n + ends[eids, 1]]))
+    block_of, members = pairs // n, pairs % n
+    nb, na = len(trees), len(aps)
+    ap_pos = np.full(n, -1, dtype=np.int64)
+    ap_pos[np.asarray(aps, dtype=np.int64)] = np.arange(na)
+    is_ap = ap_pos[members] >= 0
+    # forest nodes: blocks 0..nb-1, articulation points nb..nb+na-1, a root at nb+na
+    weight = np.zeros(nb + na + 1, dtype=np.int64)
+    weight[:nb] = np.bincount(block_of[~is_ap], minlength=nb)
+    weight[nb:nb + na] = 1
+    links = np.column_stack([block_of[is_ap], nb + ap_pos[members[is_ap]]])
+    forest = ig.Graph(n=nb + na + 1, edges=links.tolist())
+    tree = np.asarray(forest.connected_components().membership, dtype=np.int64)
+    _, first = np.unique(tree, return_index=True)
+    forest.add_edges([(nb + na, int(t)) for t in first if t != nb + na])
+    vids, layers, parents = (np.asarray(x, dtype=np.int64) for x in forest.bfs(nb + na))
+    sub = weight.copy()
+    for i in range(len(layers) - 2, 0, -1):
+        level = vids[layers[i]:layers[i + 1]]
+        np.add.at(sub, parents[level], sub[level])
+    below = vids[1:]                             # every forest node but the root
+    up = parents[below]
+    under_ap = (up >= nb) & (up < nb + na)
+    cut_sq = np.zeros(nb + na + 1, dtype=np.int64)
+    np.add.at(cut_sq, up[under_ap], sub[below[under_ap]] * (sub[below[under_ap]] - 1))
+    ap_v = np.asarray(aps, dtype=np.int64)
+    t = nb + np.arange(na)
+    rest = size[ap_v] - sub[t]                   # the piece above, towards the tree's root
+    out[ap_v] = size[ap_v] * (size[ap_v] - 1) - (cut_sq[t] + rest * (rest - 1))
+    return out.astype(np.int64)
 
 
 def fragmentation(sizes: Sequence[int]) -> float:
@@ -225,50 +216,48 @@ def fragmentation(sizes: Sequence[int]) -> float:
     return 1.0 - sum(s * (s - 1) for s in sizes) / (n * (n - 1))
 
 
-def greedy_key_players(adj: Sequence[Sequence[int]], verts: Sequence[int],
-                       candidates: np.ndarray, k: int) -> list[tuple[int, int, float, float]]:
-    """Greedy KPP-Neg within the vertex set ``verts``.
+def greedy_key_players(g: ig.Graph, verts: Sequence[int], candidates: np.ndarray, k: int
+                       ) -> list[tuple[int, int, float, float]]:
+    """Greedy KPP-Neg within the vertex set ``verts`` of ``g``.
 
     Returns:
         Up to ``k`` tuples (vertex, ordered pairs cut, F before, F after). Ties go to the
         lowest vertex index. Stops early when no candidate cuts anything.
     """
-    n_all = len(adj)
-    alive = np.zeros(n_all, dtype=bool)
-    alive[list(verts)] = True
-    comps = _components(adj, alive, sorted(verts))
-    comp_of: dict[int, int] = {}
-    gains: dict[int, int] = {}
-    for ci, comp in enumerate(comps):
-        for v in comp:
-            comp_of[v] = ci
-        if len(comp) > 2:
-            gains.update(removal_reductions(adj, alive, comp))
-    sizes = {ci: len(c) for ci, c in enumerate(comps)}
+    where = np.unique(np.asarray(verts, dtype=np.int64))
+    h = g.induced_subgraph(where.tolist())       # vertex i of h is where[i] (kept in order)
+    cand = np.asarray(candidates, dtype=bool)[where]
+    alive = np.ones(len(where), dtype=bool)
+    comp = np.asarray(h.connected_components().membership, dtype=np.int64)
+    sizes = dict(enumerate(np.bincount(comp, minlength=1).tolist())) if len(where) else {}
+    # components of one or two vertices are not searched (as before: no gain recorded)
+    gains = np.where(np.bincount(comp, minlength=1)[comp] > 2, removal_reductions(h), 0)
     picks: list[tuple[int, int, float, float]] = []
     for _ in range(k):
-        best, best_gain = -1, 0
-        for v, gain in gains.items():
-            if candidates[v] and (gain > best_gain or (gain == best_gain and 0 <= v < best)):
-                best, best_gain = v, gain
-        if best < 0 or best_gain <= 0:
+        masked = np.where(cand & alive, gains, 0)
+        if not len(masked):
+            break
+        best = int(np.argmax(masked))            # the first of the best: lowest index
+        best_gain = int(masked[best])
+        if best_gain <= 0:
             break
         before = fragmentation(list(sizes.values()))
         alive[best] = False
-        ci = comp_of.pop(best)
-        old = comps[ci]
-        for v in old:
-            gains.pop(v, None)
+        ci = int(comp[best])
+        rest = np.flatnonzero((comp == ci) & alive)
+        gains[comp == ci] = 0
         del sizes[ci]
-        for piece in _components(adj, alive, [v for v in old if v != best]):
-            new = len(comps)
-            comps.append(piece)
-            sizes[new] = len(piece)
-            for v in piece:
-                comp_of[v] = new
-            if len(piece) > 2:
-                gains.update(removal_reductions(adj, alive, piece))
-        picks.append((best, best_gain, before, fragmentation(list(sizes.values()))))
+        if len(rest):
+            piece_g = h.induced_subgraph(rest.tolist())
+            piece = np.asarray(piece_g.connected_components().membership, dtype=np.int64)
+            counts = np.bincount(piece)
+            base = max(sizes, default=ci) + 1
+            comp[rest] = base + piece
+            sizes.update({base + i: int(c) for i, c in enumerate(counts.tolist())})
+            gains[rest] = np.where(counts[piece] > 2, removal_reductions(piece_g), 0)
+        comp[best] = -1
+        picks.append((int(where[best]), best_gain, before,
+                      fragmentation(list(sizes.values()))))
     return picks
 
 
