@@ -59,6 +59,19 @@ def test_identifiers_are_typed_and_cleaned() -> None:
     assert f["ids"][0].to_list() == ["imo:IMO9074729", "passport:LY1234567"]
 
 
+def test_identifier_columns_follow_the_row_rule() -> None:
+    from tocta.analytics.resolution_features import ID_COLUMNS, identifiers
+
+    values = ["ly 123-4567", "ab-123;xy 9999", "12", ";;", "ß1234", "imo 9074729; IMO9074729",
+              "é-12345", None, "x;yyyy;zz-zz"]
+    rows = [{c: values[(i + k) % len(values)] for k, c in enumerate(ID_COLUMNS)}
+            for i in range(len(values))] + [dict.fromkeys(ID_COLUMNS, "12;x")]   # none kept
+    frame = pl.DataFrame([{"record_id": str(i), "name": "X Y", **r} for i, r in enumerate(rows)])
+    got = prepare_records(frame)["ids"].to_list()
+    assert got == [identifiers(r) or None for r in rows]
+    assert any(got) and None in got
+
+
 def test_ascii_shortcuts_agree_with_rigour() -> None:
     from rigour.text.translit import ascii_text
 

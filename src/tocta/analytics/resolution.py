@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
 import polars as pl
 from splink import DuckDBAPI, Linker
 from splink.internals.dialects import SplinkDialect
@@ -35,7 +34,7 @@ from splink.internals.exceptions import EMTrainingException
 from splink.internals.predict import predict_from_comparison_vectors_sqls
 from splink.internals.term_frequencies import ensure_term_frequencies_for_linker
 
-from tocta.analytics.resolution_clusters import component_labels
+from tocta.analytics.resolution_clusters import link_components, within_components
 from tocta.analytics.resolution_features import MAX_KEY_RECORDS, prepare_records
 from tocta.analytics.resolution_model import (
     prior_rules,
@@ -517,18 +516,10 @@ def linked_conflicts(chunks: Sequence[pl.LazyFrame], params: ResolutionParams
     accepted = likely.filter(pl.col("match_probability") >= params.accept_probability)
     if accepted.is_empty():
         return likely.sort("left_id", "right_id")
-    ids = pl.concat([accepted["left_id"], accepted["right_id"]]).unique().sort()
-    index = pl.DataFrame({"id": ids, "i": np.arange(len(ids))})
-    ends = (accepted.select("left_id", "right_id")
-            .join(index.rename({"id": "left_id", "i": "a"}), on="left_id")
-            .join(index.rename({"id": "right_id", "i": "b"}), on="right_id"))
-    labels = index.with_columns(component=component_labels(
-        len(ids), ends["a"].to_numpy(), ends["b"].to_numpy())).drop("i").lazy()
-    conflicts = [c.filter(pl.col("match_probability") <= params.conflict_probability)
-                 .join(labels.rename({"id": "left_id", "component": "cl"}), on="left_id")
-                 .join(labels.rename({"id": "right_id", "component": "cr"}), on="right_id")
-                 .filter(pl.col("cl") == pl.col("cr")).drop("cl", "cr").collect()
-                 for c in chunks]
+    components = link_components(accepted)
+    conflicts = [within_components(
+        c.filter(pl.col("match_probability") <= params.conflict_probability), components)
+        .collect() for c in chunks]
     return pl.concat([likely, *conflicts]).sort("left_id", "right_id")
 
 

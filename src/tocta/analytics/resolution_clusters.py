@@ -195,23 +195,31 @@ def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _reachable(conflicts: pl.DataFrame, links: pl.DataFrame, ids: Sequence[str]
-               ) -> pl.DataFrame:
+def link_components(links: pl.DataFrame) -> pl.LazyFrame:
+    """``id`` and ``component`` of every record at an end of ``links`` (``left_id``,
+    ``right_id``): records the links connect share a component."""
+    ids = pl.concat([links["left_id"], links["right_id"]]).unique().sort()
+    index = pl.DataFrame({"id": ids, "i": np.arange(len(ids))})
+    ends = (links.select("left_id", "right_id")
+            .join(index.rename({"id": "left_id", "i": "a"}), on="left_id")
+            .join(index.rename({"id": "right_id", "i": "b"}), on="right_id"))
+    return index.with_columns(component=component_labels(
+        len(ids), ends["a"].to_numpy(), ends["b"].to_numpy())).drop("i").lazy()
+
+
+def within_components(pairs: pl.LazyFrame, components: pl.LazyFrame) -> pl.LazyFrame:
+    """The ``pairs`` whose two records share a component of ``components`` (of
+    ``link_components``; a record outside them is alone)."""
+    return (pairs.join(components.rename({"id": "left_id", "component": "cl"}), on="left_id")
+            .join(components.rename({"id": "right_id", "component": "cr"}), on="right_id")
+            .filter(pl.col("cl") == pl.col("cr")).drop("cl", "cr"))
+
+
+def _reachable(conflicts: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     """The conflicts whose two records ``links`` connect (the only ones a merge can test)."""
     if conflicts.is_empty() or links.is_empty():
         return conflicts.clear()
-    index = pl.DataFrame({"id": list(ids), "i": np.arange(len(ids))},
-                         schema={"id": pl.Utf8, "i": pl.Int64})
-
-    def idx(frame: pl.DataFrame) -> pl.DataFrame:
-        return (frame.join(index.rename({"id": "left_id", "i": "a"}), on="left_id")
-                .join(index.rename({"id": "right_id", "i": "b"}), on="right_id"))
-
-    e = idx(links)
-    comp = component_labels(len(ids), e["a"].to_numpy(), e["b"].to_numpy())
-    c = idx(conflicts)
-    same = comp[c["a"].to_numpy()] == comp[c["b"].to_numpy()]
-    return c.filter(pl.Series(same)).select(conflicts.columns)
+    return within_components(conflicts.lazy(), link_components(links)).collect()
 
 
 def cluster_judgements(record_ids: Iterable[str], pairs: pl.DataFrame,
@@ -264,7 +272,7 @@ def cluster_judgements(record_ids: Iterable[str], pairs: pl.DataFrame,
         .select("left_id", "right_id"),
         pl.DataFrame([(j.left_id, j.right_id) for j in force if j.judgement == "positive"],
                      schema={"left_id": pl.Utf8, "right_id": pl.Utf8}, orient="row")])
-    conflicts = _reachable(conflicts, links, ids)
+    conflicts = _reachable(conflicts, links)
     for a, b, p in conflicts.sort("left_id", "right_id").iter_rows():
         if (min(a, b), max(a, b)) not in judged and forest.find(a) != forest.find(b):
             forest.forbid(a, b, f"the model's evidence is against {a} ~ {b} "

@@ -47,6 +47,8 @@ ID_COLUMNS = {"passport_number": "passport", "id_number": "national_id",
 #: the columns ``prepare_records`` reads (all but ``record_id`` and ``name`` optional)
 INPUT_COLUMNS = ("record_id", "schema", "name", "birth_date", "nationality", "gender",
                  "country", "address", *ID_COLUMNS)
+#: shorter identifiers (after cleaning) are ignored: too short to tell people apart
+MIN_ID_LENGTH = 4
 MAX_TOKENS = 6        # longer names keep their first six tokens for pair keys
 #: a pair key held by more records than this is dropped (see ``cap_pair_keys``)
 MAX_KEY_RECORDS = 300
@@ -184,7 +186,8 @@ def address_key(value: object) -> str | None:
 
 
 def identifiers(row: dict[str, object]) -> list[str]:
-    """``type:VALUE`` identifiers of a record (upper-case alphanumerics, at least 4)."""
+    """``type:VALUE`` identifiers of a record (upper-case alphanumerics, at least
+    ``MIN_ID_LENGTH``; ``prepare_records`` applies the same rule to whole columns)."""
     out = []
     for column, kind in ID_COLUMNS.items():
         raw = row.get(column)
@@ -192,7 +195,7 @@ def identifiers(row: dict[str, object]) -> list[str]:
             continue
         for part in str(raw).split(";"):
             value = _ID_CLEAN.sub("", part.upper())
-            if len(value) >= 4:
+            if len(value) >= MIN_ID_LENGTH:
                 out.append(f"{kind}:{value}")
     return sorted(set(out))
 
@@ -287,7 +290,8 @@ def _by_value(column: pl.Series, fn: Any, dtype: Any) -> pl.Series:
 
 
 def _identifier_lists(rows: pl.DataFrame) -> pl.DataFrame:
-    """``ids`` and ``id_types`` of each row (see ``identifiers``), in row order."""
+    """``ids`` and ``id_types`` of each row: ``identifiers``' rule over whole columns
+    (tested to agree with it)."""
     parts = [rows.select("_row", pl.col(column).str.split(";").alias("value"))
              .explode("value")
              .select("_row", pl.lit(f"{kind}:").alias("kind"),
@@ -298,7 +302,7 @@ def _identifier_lists(rows: pl.DataFrame) -> pl.DataFrame:
                                  "id_types": pl.List(pl.Utf8)})
     if not parts:
         return empty
-    flat = pl.concat(parts).filter(pl.col("value").str.len_chars() >= 4)
+    flat = pl.concat(parts).filter(pl.col("value").str.len_chars() >= MIN_ID_LENGTH)
     return flat.group_by("_row").agg(
         (pl.col("kind") + pl.col("value")).unique().sort().alias("ids"),
         pl.col("kind").str.strip_suffix(":").unique().sort().alias("id_types"))

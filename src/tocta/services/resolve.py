@@ -120,20 +120,20 @@ def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path
     """
     _check_chunking(folder, chunks)
     todo = [i for i in range(1, chunks + 1) if not _chunk_path(folder, i, chunks).exists()]
-    with Progress(disable=not progress, console=None, transient=False,
-                  redirect_stdout=False, redirect_stderr=False,
-                  expand=False) as bar, pair_scorer(features, model, chunks) as scorer:
-        bar.console.file = sys.stderr
-        task = bar.add_task("scoring pairs", total=chunks, completed=chunks - len(todo))
-        start = time.perf_counter()
-        for i in todo:
-            pairs = scorer.score_chunk(i)
-            path = _chunk_path(folder, i, chunks)
-            tmp = path.with_suffix(".tmp")
-            pairs.write_parquet(tmp)
-            tmp.replace(path)
-            bar.advance(task)
-        if todo:
+    if todo:   # a finished run opens no scorer (registering the records costs seconds)
+        with Progress(disable=not progress, console=None, transient=False,
+                      redirect_stdout=False, redirect_stderr=False,
+                      expand=False) as bar, pair_scorer(features, model, chunks) as scorer:
+            bar.console.file = sys.stderr
+            task = bar.add_task("scoring pairs", total=chunks, completed=chunks - len(todo))
+            start = time.perf_counter()
+            for i in todo:
+                pairs = scorer.score_chunk(i)
+                path = _chunk_path(folder, i, chunks)
+                tmp = path.with_suffix(".tmp")
+                pairs.write_parquet(tmp)
+                tmp.replace(path)
+                bar.advance(task)
             log.info("%d candidate pairs blocked and scored in %.1f s",
                      scorer.blocked_pairs, time.perf_counter() - start)
     return kept_pairs([pl.scan_parquet(_chunk_path(folder, i, chunks))
