@@ -12,10 +12,11 @@ cost of ``tocta.services.resolve.resolve_in_chunks`` (training, then chunked sco
 input grows, not accuracy (see ``bench/resolution_accuracy.py``).
 
 Printed per size: generation time (not counted), then the time of each phase (features,
-training, blocking with scoring, clustering), pairs kept, records per second, peak RSS of
-the process so far; and, as a by-product, pairwise precision,
-recall and F1 of the default clustering (0.9) against the generated persons — records with
-names only, no relations, a population with more namesakes than any single simulated world.
+training, blocking with scoring, the closure of would-be clusters at 0.9, clustering), pairs
+kept, records per second, peak RSS of the process so far; and, as a by-product, pairwise
+precision, recall and F1 of the default clustering (0.9) against the generated persons —
+records with names only, no relations, a population with more namesakes than any single
+simulated world.
 Baseline in the same process: the smallest size, so the ratio shows how the cost grows
 (linear growth = the ratio of the sizes).
 """
@@ -103,9 +104,9 @@ def peak_mb() -> float:
 
 
 def run(records: pl.DataFrame, work: Path, chunks: int, params: Any) -> dict[str, float]:
-    from tocta.analytics.resolution import prepare_records
-    from tocta.analytics.resolution_clusters import cluster_judgements
-    from tocta.services.resolve import load_or_train, score_in_chunks
+    from tocta.analytics.resolution import ResolutionResult, prepare_records
+    from tocta.analytics.resolution_clusters import ClusterParams, cluster_judgements
+    from tocta.services.resolve import close_result, load_or_train, score_in_chunks
 
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -119,18 +120,26 @@ def run(records: pl.DataFrame, work: Path, chunks: int, params: Any) -> dict[str
     print(f"  trained on {model.records:,} records in {t2 - t1:.0f} s; "
           f"peak RSS {peak_mb():,.0f} MB", flush=True)
     pairs = score_in_chunks(features, model, work, chunks)   # blocks, then scores the chunks
-    del features
     t3 = time.perf_counter()
     print(f"  blocked and scored in {t3 - t2:.0f} s; peak RSS {peak_mb():,.0f} MB", flush=True)
-    clusters = cluster_judgements(records["record_id"].to_list(), pairs).clusters
+    result = ResolutionResult(pairs, model, model.params, records.height)
+    closure = close_result(records, result, ClusterParams().accept_probability,
+                           features=features)
+    del features
+    pairs = closure.pairs
     t4 = time.perf_counter()
-    print(f"  clustered in {t4 - t3:.0f} s", flush=True)
+    print(f"  closure: {closure.added:,} pairs within would-be clusters scored in "
+          f"{t4 - t3:.0f} s ({closure.rounds} rounds)", flush=True)
+    clusters = cluster_judgements(records["record_id"].to_list(), pairs).clusters
+    t5 = time.perf_counter()
+    print(f"  clustered in {t5 - t4:.0f} s", flush=True)
     truth = records.select("record_id", pl.col("record_id").str.split("/").list.get(1)
                            .alias("true_id"))
     prec, rec, f1 = pairwise(clusters.select("record_id",
                                              pl.col("canonical_id").alias("cluster")), truth)
     return {"features_s": t1 - t0, "train_s": t2 - t1, "score_s": t3 - t2,
-            "cluster_s": t4 - t3, "pairs": pairs.height, "peak_mb": peak_mb(),
+            "closure_s": t4 - t3, "cluster_s": t5 - t4, "pairs": pairs.height,
+            "peak_mb": peak_mb(),
             "p": prec, "r": rec, "f1": f1}
 
 
@@ -167,13 +176,14 @@ def main() -> None:
         gen = time.perf_counter() - t
         chunks = args.chunks or max(8, n // 25_000)
         r = run(records, root / f"n{n}", chunks, params)
-        total = r["features_s"] + r["train_s"] + r["score_s"] + r["cluster_s"]
+        total = r["features_s"] + r["train_s"] + r["score_s"] + r["closure_s"] + r["cluster_s"]
         ratio = "" if base is None else f"; ×{total / base:.1f} the time of {base_n:,}"
         if base is None:
             base, base_n = total, n
         print(f"{records.height:,} records (generated in {gen:.0f} s, not counted): features "
               f"{r['features_s']:.0f} s, train {r['train_s']:.0f} s, block and score "
-              f"{r['score_s']:.0f} s in {chunks} chunks, cluster {r['cluster_s']:.0f} s, total "
+              f"{r['score_s']:.0f} s in {chunks} chunks, closure {r['closure_s']:.0f} s, "
+              f"cluster {r['cluster_s']:.0f} s, total "
               f"{total:.0f} s ({records.height / total:,.0f} records/s); {r['pairs']:,} "
               f"pairs kept; peak RSS {r['peak_mb']:,.0f} MB{ratio}; at 0.9 precision "
               f"{r['p']:.3f} recall {r['r']:.3f} F1 {r['f1']:.3f}", flush=True)

@@ -21,7 +21,7 @@ import math
 import re
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,10 +48,11 @@ from tocta.analytics.resolution_relations import RELATION_LEVELS, RelationModel
 if TYPE_CHECKING:
     from tocta.analytics.resolution_spark import SparkPairScorer
 
-__all__ = ["FEATURES", "PAIR_COLUMNS", "SCORE_COLUMNS", "PairScorer", "ResolutionModel",
-           "ResolutionParams", "ResolutionResult", "explain_row", "kept_pairs",
+__all__ = ["FEATURES", "PAIR_COLUMNS", "SCORE_COLUMNS", "Closure", "PairScorer",
+           "ResolutionModel", "ResolutionParams", "ResolutionResult", "close_components",
+           "explain_row", "kept_pairs",
            "linked_conflicts", "pair_scorer", "pairs_from_scores", "prepare_records",
-           "resolve_records", "score_chunk", "train_model"]
+           "resolve_records", "score_chunk", "train_model", "unscored_within"]
 
 log = logging.getLogger(__name__)
 METHOD = ("Fellegi-Sunter probabilistic record linkage (Splink 5, DuckDB or Spark) over "
@@ -411,10 +412,31 @@ class PairScorer:
             raise ValueError(f"chunk {chunk} is not between 1 and {self.chunks}")
         start = time.perf_counter()
         self._prepare()
-        assert self._costly is not None
         blocked = self._block(chunk)
         self.blocked_pairs += blocked
         blocking = time.perf_counter() - start
+        frame = self._score(kept_condition(self.model.params))
+        log.info("chunk %d of %d: %d candidate pairs blocked in %.1f s, scored in %.1f s",
+                 chunk, self.chunks, blocked, blocking, time.perf_counter() - start - blocking)
+        return frame
+
+    def score_pairs(self, pairs: pl.DataFrame) -> pl.DataFrame:
+        """Every pair of ``pairs`` (``left_id``, ``right_id``: record ids), scored whether
+        or not a blocking rule brings it (``close_components``), in ``PAIR_COLUMNS``."""
+        self._prepare()
+        self._con.register("tocta_given", pairs.select("left_id", "right_id").to_arrow())
+        # each pair oriented by id, as blocking orients it (the name level is asymmetric)
+        self._con.execute(
+            "CREATE OR REPLACE TABLE tocta_blocked AS SELECT DISTINCT 'given' AS match_key, "
+            "least(a.i, b.i) AS join_key_l, greatest(a.i, b.i) AS join_key_r "
+            "FROM tocta_given g JOIN tocta_ids a ON a.record_id = g.left_id "
+            "JOIN tocta_ids b ON b.record_id = g.right_id WHERE a.i <> b.i")
+        self._con.unregister("tocta_given")
+        return self._score("TRUE")
+
+    def _score(self, keep: str) -> pl.DataFrame:
+        """The pairs of ``tocta_blocked`` scored, those meeting the SQL condition ``keep``."""
+        assert self._costly is not None
         con, settings_obj = self._con, self._linker._settings_obj
         costly = {k for k, _, _ in self._costly}
         cheap = [c for k, comp in enumerate(settings_obj.comparisons) if k not in costly
@@ -457,7 +479,7 @@ class PairScorer:
             retain_matching_columns=False, retain_intermediate_calculation_columns=True,
             training_mode=True)]   # training mode keeps the gamma columns
         sql = ("WITH " + ", ".join(f"{name} AS ({q})" for name, q in ctes) +
-               f" SELECT * FROM {ctes[-1][0]} WHERE {kept_condition(self.model.params)}")
+               f" SELECT * FROM {ctes[-1][0]} WHERE {keep}")
         rel = con.sql(sql)
         # the result's columns in SQL (in parallel): Bayes factors, the ids in order
         have = set(rel.columns)
@@ -472,8 +494,6 @@ class PairScorer:
                       "a.i = s.unique_id_l JOIN tocta_ids b ON b.i = s.unique_id_r")
         frame = pl.from_arrow(rel.to_arrow_table())   # a table keeps its schema
         assert isinstance(frame, pl.DataFrame)        # when empty
-        log.info("chunk %d of %d: %d candidate pairs blocked in %.1f s, scored in %.1f s",
-                 chunk, self.chunks, blocked, blocking, time.perf_counter() - start - blocking)
         return _complete(frame)
 
 
@@ -521,6 +541,103 @@ def linked_conflicts(chunks: Sequence[pl.LazyFrame], params: ResolutionParams
         c.filter(pl.col("match_probability") <= params.conflict_probability), components)
         .collect() for c in chunks]
     return pl.concat([likely, *conflicts]).sort("left_id", "right_id")
+
+
+#: ``close_components`` scores at most this many pairs a round (components smallest first)
+MAX_CLOSURE_PAIRS = 5_000_000
+
+
+@dataclass(frozen=True)
+class Closure:
+    """The pairs after ``close_components``.
+
+    Attributes:
+        attribute_pairs: the attribute model's pairs with the pairs added by the closure.
+        pairs: the same, rescored by ``rescore`` (the same frame without it).
+        added: pairs scored that no blocking rule had brought.
+        rounds: rounds that scored pairs (a round's new accepted pairs may join
+            components again).
+        unclosed: records left in components too large to close (``max_pairs``).
+    """
+
+    attribute_pairs: pl.DataFrame
+    pairs: pl.DataFrame
+    added: int
+    rounds: int
+    unclosed: int
+
+
+def unscored_within(pairs: pl.DataFrame, threshold: float, links: pl.DataFrame | None = None,
+                    max_pairs: int = MAX_CLOSURE_PAIRS) -> tuple[pl.DataFrame, int]:
+    """The pairs of records that one component of ``pairs`` at or above ``threshold`` (and
+    of ``links``, e.g. positive judgements) holds and ``pairs`` does not.
+
+    Components are taken smallest first while their pairs add up to ``max_pairs``.
+
+    Returns:
+        ``left_id``, ``right_id`` of those pairs (``left_id`` < ``right_id``), and the
+        number of records in the components left out.
+    """
+    edges = [pairs.filter(pl.col("match_probability") >= threshold).select("left_id",
+                                                                           "right_id")]
+    if links is not None and links.height:
+        edges.append(links.select("left_id", "right_id"))
+    empty = pl.DataFrame(schema={"left_id": pl.Utf8, "right_id": pl.Utf8})
+    together = pl.concat(edges)
+    if together.is_empty():
+        return empty, 0
+    components = link_components(together).collect()
+    sizes = (components.group_by("component").len().sort("len", "component")
+             .with_columns((pl.col("len") * (pl.col("len") - 1) // 2).cum_sum().alias("upto")))
+    closed = sizes.filter(pl.col("upto") <= max_pairs)
+    unclosed = int(sizes.filter(pl.col("upto") > max_pairs)["len"].sum())
+    members = components.join(closed.select("component"), on="component")
+    within = (members.join(members, on="component", suffix="_r")
+              .filter(pl.col("id") < pl.col("id_r"))
+              .select(pl.col("id").alias("left_id"), pl.col("id_r").alias("right_id")))
+    return within.join(pairs.select("left_id", "right_id"), on=["left_id", "right_id"],
+                       how="anti"), unclosed
+
+
+def close_components(pairs: pl.DataFrame, score: Callable[[pl.DataFrame], pl.DataFrame],
+                     threshold: float, links: pl.DataFrame | None = None,
+                     rescore: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+                     rounds: int = 3, max_pairs: int = MAX_CLOSURE_PAIRS) -> Closure:
+    """Score every pair of records that clustering at ``threshold`` could put in one
+    cluster and that no blocking rule brought together.
+
+    Blocking looks for matches; clustering also needs the model's verdict on the other
+    pairs of a would-be cluster: two records that accepted pairs connect only through a
+    third may conflict (different birth dates, passports), and the conflict is a
+    cannot-link only if the pair was scored. Each round takes the components of the pairs
+    at or above ``threshold`` (and ``links``), scores their unscored pairs with ``score``
+    (e.g. ``PairScorer.score_pairs``), and rescores the whole with ``rescore`` (e.g. the
+    relation evidence), until no pair is added or ``rounds`` are run.
+
+    Args:
+        pairs: the attribute model's scored pairs (``PAIR_COLUMNS``).
+        score: scores given ``left_id``, ``right_id`` pairs into ``PAIR_COLUMNS``.
+        threshold: the acceptance threshold clustering will use.
+        links: pairs clustering merges whatever their score (positive judgements).
+        rescore: turns attribute pairs into the pairs clustering reads (None: the same).
+        rounds: at most this many rounds.
+        max_pairs: pairs scored a round at most (``unscored_within``).
+    """
+    current = rescore(pairs) if rescore else pairs
+    added, done, unclosed = 0, 0, 0
+    while done < rounds:
+        todo, unclosed = unscored_within(current, threshold, links, max_pairs)
+        if todo.is_empty():
+            break
+        done += 1
+        added += todo.height
+        pairs = pl.concat([pairs, score(todo).select(pairs.columns)]).sort("left_id",
+                                                                            "right_id")
+        current = rescore(pairs) if rescore else pairs
+    if unclosed:
+        log.warning("%d records are in components too large to close (more than %d pairs)",
+                    unclosed, max_pairs)
+    return Closure(pairs, current, added, done, unclosed)
 
 
 def pair_scorer(features: pl.DataFrame, model: ResolutionModel, chunks: int = 1

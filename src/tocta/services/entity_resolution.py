@@ -8,7 +8,9 @@ rescored with their relations, and clustered under the analysts' judgements.
 3. rescore the candidate pairs with the relation evidence (shared associates, groups —
    resolved by their members —, accounts, companies, vessels:
    ``analytics.resolution_relations``), the neighbours resolved under the judgements;
-4. cluster with the analysts' judgements in force (``entities.judgements.current_judgements``
+4. score the pairs that clustering could join and that no blocking rule brought (their
+   conflicts are cannot-links: ``services.resolve.close_result``), rescored likewise;
+5. cluster with the analysts' judgements in force (``entities.judgements.current_judgements``
    → ``resolution_clusters.cluster_judgements``): canonical ids are derived, never stored.
 
 Judgements that touch an entity the reader cannot see are left out of the reader's
@@ -19,7 +21,7 @@ naming steps that follow are ``tocta.services.traffickers``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,10 +38,14 @@ from tocta.analytics.resolution_clusters import (
     cluster_judgements,
 )
 from tocta.analytics.resolution_features import identifiers
-from tocta.analytics.resolution_relations import RelationParams, rescore_with_relations
+from tocta.analytics.resolution_relations import (
+    RelationModel,
+    RelationParams,
+    rescore_with_relations,
+)
 from tocta.entities import judgements as store_judgements
 from tocta.entities.read import EntityView, iter_entities
-from tocta.services.resolve import resolve_in_chunks
+from tocta.services.resolve import close_result, resolve_in_chunks
 from tocta.store.engine import Store
 
 __all__ = ["PERSON", "RELATIONS", "THINGS", "Resolution", "ResolveParams", "explain_pair",
@@ -258,13 +264,27 @@ def resolve_entities(store: Store, clearance: Clearance, work: Path | None,
     judged = _judgements(store, set(ids) | set(things["record_id"].to_list()))
     log = [Judgement(j.left_id, j.right_id, j.judgement, j.user,  # type: ignore[arg-type]
                      j.created_at) for j in judged.values()]
-    if result is not None and p.relations is not None:
-        links = relation_links(views.values())
-        if links.height:
-            rescored, model = rescore_with_relations(ids, result.pairs, links,
-                                                     identifier_keys(views.values()),
-                                                     p.relations, log)
-            result = replace(result, pairs=rescored, relations=model)
+    positive = pl.DataFrame([j.key for j in log if j.judgement == "positive"],
+                            schema={"left_id": pl.Utf8, "right_id": pl.Utf8}, orient="row")
+    relation_model: list[RelationModel] = []
+    rescore: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+    links = relation_links(views.values()) if result is not None and p.relations else None
+    if links is not None and links.height:
+        keys = identifier_keys(views.values())
+
+        def rescore(pairs: pl.DataFrame) -> pl.DataFrame:
+            rescored, model = rescore_with_relations(ids, pairs, links, keys, p.relations, log)
+            relation_model[:] = [model]
+            return rescored
+
+    threshold = p.clusters.accept_probability
+    if result is not None:   # the model's verdict on every pair clustering could join
+        closed = close_result(records, result, threshold, positive, rescore)
+        result = replace(result, pairs=closed.pairs,
+                         relations=relation_model[0] if relation_model else None)
+    if thing_result is not None:
+        closed = close_result(things, thing_result, threshold, positive)
+        thing_result = replace(thing_result, pairs=closed.pairs)
     pairs = [r.pairs for r in (result, thing_result) if r is not None]
     clusters = cluster_judgements(
         ids + things["record_id"].to_list(),

@@ -12,6 +12,9 @@ candidate pairs at a time; this service owns the files:
 Running again with the same directory skips the chunks already there. The chunks are
 blocked and scored one after the other on the same DuckDB connection. A progress bar (rich)
 goes to stderr.
+
+``close_result`` then scores the pairs clustering could join that no blocking rule brought
+(``resolution.close_components``; few, not persisted).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -27,9 +31,12 @@ import polars as pl
 from rich.progress import Progress
 
 from tocta.analytics.resolution import (
+    Closure,
+    PairScorer,
     ResolutionModel,
     ResolutionParams,
     ResolutionResult,
+    close_components,
     kept_pairs,
     pair_scorer,
     prepare_records,
@@ -138,3 +145,40 @@ def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path
                      scorer.blocked_pairs, time.perf_counter() - start)
     return kept_pairs([pl.scan_parquet(_chunk_path(folder, i, chunks))
                        for i in range(1, chunks + 1)], model.params)
+
+
+def close_result(records: pl.DataFrame, result: ResolutionResult, threshold: float,
+                 links: pl.DataFrame | None = None,
+                 rescore: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+                 features: pl.DataFrame | None = None) -> Closure:
+    """``close_components`` of ``result.pairs`` for clustering at ``threshold``.
+
+    The pairs are scored on DuckDB whatever the backend (the same model and scores; they are
+    few). The records' features are prepared only if there is a pair to score.
+
+    Args:
+        records: the records resolved (as given to ``resolve_in_chunks``).
+        result: their result.
+        threshold: the acceptance threshold of the clustering to come.
+        links: pairs clustering merges whatever their score (positive judgements).
+        rescore: turns attribute pairs into the pairs clustering reads (relation evidence).
+        features: the records' features, if already prepared.
+    """
+    scorer: PairScorer | None = None
+
+    def score(pairs: pl.DataFrame) -> pl.DataFrame:
+        nonlocal scorer
+        if scorer is None:
+            prepared = features if features is not None else prepare_records(
+                records, result.model.params.max_key_records)
+            scorer = PairScorer(prepared, result.model)
+        return scorer.score_pairs(pairs)
+
+    try:
+        closure = close_components(result.pairs, score, threshold, links, rescore)
+    finally:
+        if scorer is not None:
+            scorer.close()
+    log.info("closure at %.2f: %d pairs scored in %d rounds", threshold, closure.added,
+             closure.rounds)
+    return closure
