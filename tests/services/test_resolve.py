@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from tests.analytics.resolution_world import hand_records
-from tocta.analytics.resolution import ResolutionParams, resolve_records
-from tocta.services.resolve import resolve_in_chunks
+from tocta.analytics.resolution import ResolutionParams, explain_row, resolve_records
+from tocta.services.resolve import close_result, resolve_in_chunks
 
 
 def test_resumed_run_equals_a_single_run(tmp_path: Path) -> None:
@@ -50,3 +50,23 @@ def test_a_lower_key_cap_blocks_fewer_pairs_and_a_resumed_run_keeps_it(tmp_path:
     (tmp_path / "pairs-0002-of-0002.parquet").unlink()
     resumed = resolve_in_chunks(records, tmp_path, chunks=2, progress=False)
     assert set(resumed.pairs.select("left_id", "right_id").iter_rows()) == got
+
+
+def test_closure_scores_the_pairs_a_judgement_would_join(tmp_path: Path) -> None:
+    params = ResolutionParams(u_max_pairs=2e4, seed=1)
+    records = hand_records()
+    res = resolve_in_chunks(records, tmp_path, chunks=2, params=params, progress=False)
+    # the three records of each person are blocked together already: nothing to add
+    alone = close_result(records, res, 0.9)
+    assert alone.added == 0 and alone.rounds == 0 and alone.pairs.equals(res.pairs)
+    # an analyst joins Ana Vega (r00a, r00b: accepted; r00c, the year only, is not) and Luis
+    # Soto (r11*): the four pairs across the two groups are scored (no rule brought them),
+    # each with the model's evidence against it
+    link = pl.DataFrame({"left_id": ["r00a"], "right_id": ["r11a"]})
+    joined = close_result(records, res, 0.9, links=link)
+    added = joined.pairs.join(res.pairs, on=["left_id", "right_id"], how="anti")
+    assert joined.added == added.height == 4 and joined.rounds == 1
+    assert set(added.select("left_id", "right_id").iter_rows()) == {
+        (a, b) for a in ("r00a", "r00b") for b in ("r11a", "r11b")}
+    assert added["match_probability"].max() < 0.01
+    assert "against" in explain_row(added.row(0, named=True), res.model, res.params)
