@@ -104,7 +104,7 @@ def peak_mb() -> float:
 
 
 def run(records: pl.DataFrame, work: Path, chunks: int, params: Any) -> dict[str, float]:
-    from tocta.analytics.resolution import ResolutionResult, prepare_records
+    from tocta.analytics.resolution import PairScorer, ResolutionResult, prepare_records
     from tocta.analytics.resolution_clusters import ClusterParams, cluster_judgements
     from tocta.services.resolve import close_result, load_or_train, score_in_chunks
 
@@ -119,12 +119,14 @@ def run(records: pl.DataFrame, work: Path, chunks: int, params: Any) -> dict[str
     t2 = time.perf_counter()
     print(f"  trained on {model.records:,} records in {t2 - t1:.0f} s; "
           f"peak RSS {peak_mb():,.0f} MB", flush=True)
-    pairs = score_in_chunks(features, model, work, chunks)   # blocks, then scores the chunks
-    t3 = time.perf_counter()
-    print(f"  blocked and scored in {t3 - t2:.0f} s; peak RSS {peak_mb():,.0f} MB", flush=True)
-    result = ResolutionResult(pairs, model, model.params, records.height)
-    closure = close_result(records, result, ClusterParams().accept_probability,
-                           features=features)
+    with PairScorer(features, model, chunks) as scorer:   # one connection for both steps
+        pairs = score_in_chunks(features, model, work, chunks, scorer=scorer)   # block, score
+        t3 = time.perf_counter()
+        print(f"  blocked and scored in {t3 - t2:.0f} s; peak RSS {peak_mb():,.0f} MB",
+              flush=True)
+        result = ResolutionResult(pairs, model, model.params, records.height)
+        closure = close_result(records, result, ClusterParams().accept_probability,
+                               scorer=scorer)
     del features
     pairs = closure.pairs
     t4 = time.perf_counter()
@@ -174,7 +176,7 @@ def main() -> None:
         t = time.perf_counter()
         records = people_records(n)
         gen = time.perf_counter() - t
-        chunks = args.chunks or max(8, n // 25_000)
+        chunks = args.chunks or max(8, n // 50_000)
         r = run(records, root / f"n{n}", chunks, params)
         total = r["features_s"] + r["train_s"] + r["score_s"] + r["closure_s"] + r["cluster_s"]
         ratio = "" if base is None else f"; ×{total / base:.1f} the time of {base_n:,}"

@@ -118,6 +118,18 @@ def test_common_pair_keys_are_dropped_rare_ones_kept() -> None:
         {"record_id": ["x"], "name": ["Juan Gomez"]}))["pair_keys"][0].to_list()
 
 
+def test_phonetic_keys_with_a_birth_year_are_capped_too() -> None:
+    # six people called Aung ... born in 1980, two called Aung ... born in 1981
+    names = [f"Aung {x}" for x in ("Win", "Htun", "Naing", "Kyaw", "Soe", "Zaw", "Myo", "Lin")]
+    years = ["1980-01-02"] * 6 + ["1981", None]
+    f = prepare_records(pl.DataFrame({"record_id": [str(i) for i in range(8)],
+                                      "name": names, "birth_date": years}), max_key_records=5)
+    keys = f["year_keys"].to_list()
+    assert all("ANK|1980" not in k for k in keys[:6])   # held by 6 records > 5: dropped
+    assert keys[0] == ["WN|1980"] and keys[6] == ["ANK|1981", "MY|1981"]   # kept
+    assert keys[7] is None                              # no birth year, no key
+
+
 def test_identifier_recall_is_measured_on_same_name_and_date_pairs() -> None:
     # 30 people, two records each with the same name and date; 12 of them share a passport
     rows = [(f"{i}{s}", f"Person{i} Family", f"1970-01-{1 + i % 28:02d}",
@@ -392,9 +404,8 @@ def test_records_sharing_no_identifier_train_and_a_chunk_without_pairs_is_empty(
 
 
 def test_relation_evidence_raises_recall_on_the_simulated_world(sim_world) -> None:
-    from tocta.analytics.resolution_relations import rescore_with_relations
-
     from tocta.analytics.resolution import PairScorer
+    from tocta.analytics.resolution_relations import rescore_with_relations
 
     rows, truth, res, links, keys = sim_world
     ids = rows["record_id"].to_list()

@@ -200,30 +200,42 @@ def identifiers(row: dict[str, object]) -> list[str]:
     return sorted(set(out))
 
 
-def cap_pair_keys(frame: pl.DataFrame, max_records: int = MAX_KEY_RECORDS) -> pl.DataFrame:
-    """Drop the pair keys held by more than ``max_records`` records of one schema.
+#: the blocking keys ``cap_pair_keys`` caps
+CAPPED_KEYS = ("pair_keys", "year_keys")
 
-    A key as common as a frequent mononym or a pair of frequent name parts (``Nguyen Van``)
-    would block every pair of its holders: ``k * (k - 1) / 2`` comparisons, most of them
-    between strangers, and the memory they take. Such records still meet through their
-    other pair keys, the same sorted name, a shared identifier, or a phonetic key with the
-    same birth year. Counts are over the whole input, so every chunk sees the same keys.
+
+def cap_pair_keys(frame: pl.DataFrame, max_records: int = MAX_KEY_RECORDS) -> pl.DataFrame:
+    """Drop the blocking keys (``CAPPED_KEYS``: pairs of phonetic keys or skeletons; a
+    phonetic key with a birth year) held by more than ``max_records`` records of one schema.
+
+    A key as common as a frequent mononym or a pair of frequent name parts (``Nguyen Van``),
+    or a frequent name part with a birth year, would block every pair of its holders:
+    ``k * (k - 1) / 2`` comparisons, most of them between strangers, and the memory they
+    take — so that the pairs per record would grow with the input. Such records still meet
+    through their other keys, the same sorted name, or a shared identifier. Counts are over
+    the whole input, so every chunk sees the same keys.
     """
     if frame.height == 0:
         return frame
+    for column in CAPPED_KEYS:
+        frame = _cap(frame, column, max_records)
+    return frame
+
+
+def _cap(frame: pl.DataFrame, column: str, max_records: int) -> pl.DataFrame:
     # row by row through an anti-join: attaching the list of common keys to every row costs
     # memory in rows × common keys (a million records ran out of 24 GB that way)
     indexed = frame.with_row_index("_row")
-    exploded = (indexed.select("_row", "schema", "pair_keys").explode("pair_keys")
-                .drop_nulls("pair_keys"))
-    common = (exploded.group_by("schema", "pair_keys").len()
+    exploded = (indexed.select("_row", "schema", column).explode(column)
+                .drop_nulls(column))
+    common = (exploded.group_by("schema", column).len()
               .filter(pl.col("len") > max_records))
     if common.height == 0:
         return frame
-    kept = (exploded.join(common.select("schema", "pair_keys"), on=["schema", "pair_keys"],
+    kept = (exploded.join(common.select("schema", column), on=["schema", column],
                           how="anti")
-            .group_by("_row", maintain_order=True).agg("pair_keys"))
-    return (indexed.drop("pair_keys").join(kept, on="_row", how="left").sort("_row")
+            .group_by("_row", maintain_order=True).agg(column))
+    return (indexed.drop(column).join(kept, on="_row", how="left").sort("_row")
             .select(frame.columns))
 
 
@@ -232,7 +244,8 @@ _TOKS = pl.List(pl.Struct({"t": pl.Utf8, "p": pl.Utf8, "s": pl.Utf8, "l": pl.Boo
 FEATURE_SCHEMA: dict[str, Any] = {
     "unique_id": pl.Utf8, "schema": pl.Utf8, "name": pl.Utf8, "name_key": pl.Utf8,
     "name_toks": _TOKS, "pair_keys": pl.List(pl.Utf8), "phon_keys": pl.List(pl.Utf8),
-    "meet_keys": pl.List(pl.Utf8), "dob_y": pl.Int32, "dob_m": pl.Int32, "dob_d": pl.Int32,
+    "meet_keys": pl.List(pl.Utf8), "year_keys": pl.List(pl.Utf8), "dob_y": pl.Int32,
+    "dob_m": pl.Int32, "dob_d": pl.Int32,
     "nationality": pl.Utf8, "gender": pl.Utf8, "country": pl.Utf8, "address": pl.Utf8,
     "ids": pl.List(pl.Utf8), "id_types": pl.List(pl.Utf8)}
 
@@ -318,12 +331,13 @@ def prepare_records(records: pl.DataFrame,
             ``gender``, ``country`` (of residence, ISO3), ``address``, ``passport_number``,
             ``id_number``, ``imo_number``, ``account_number``, ``registration_number``.
             Other columns are ignored.
-        max_key_records: pair keys held by more records are dropped (``cap_pair_keys``).
+        max_key_records: blocking keys held by more records are dropped (``cap_pair_keys``).
 
     Returns:
         ``unique_id`` (the record id), ``schema``, ``name``, ``name_key`` (sorted folded
         tokens), ``name_toks`` (list of ``{t, p, s, l}``; ``l``: the name is in Latin
-        script), ``pair_keys``, ``phon_keys``, ``meet_keys``,
+        script), ``pair_keys``, ``phon_keys``, ``meet_keys``, ``year_keys`` (each phonetic
+        key with the birth year),
         ``dob_y``, ``dob_m``, ``dob_d``, ``nationality``, ``gender``, ``country``,
         ``address`` (transliterated, case-folded, punctuation dropped), ``ids``, ``id_types``.
         Each function of a name, date, country or address runs once per distinct value.
@@ -361,6 +375,12 @@ def prepare_records(records: pl.DataFrame,
         _by_value(rows["address"], address_key, pl.Utf8).alias("address"))
         .join(names, on=["name", "schema"], how="left")
         .join(ids, on="_row", how="left")
-        .sort("_row")
-        .select([pl.col(c).cast(t) for c, t in FEATURE_SCHEMA.items()]))
+        .sort("_row"))
+    year_keys = (frame.select("_row", "dob_y", "phon_keys").drop_nulls("dob_y")
+                 .explode("phon_keys").drop_nulls("phon_keys")
+                 .group_by("_row", maintain_order=True)
+                 .agg((pl.col("phon_keys") + "|" + pl.col("dob_y").cast(pl.Utf8))
+                      .alias("year_keys")))
+    frame = (frame.join(year_keys, on="_row", how="left").sort("_row")
+             .select([pl.col(c).cast(t) for c, t in FEATURE_SCHEMA.items()]))
     return cap_pair_keys(frame, max_key_records)

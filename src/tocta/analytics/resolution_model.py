@@ -31,13 +31,15 @@ probabilities are estimated, so its Bayes factor is learnt, not set):
 Blocking (a pair is scored when any rule holds, always within one FtM schema): a shared
 identifier; the same sorted tokens, or a shared pair of phonetic keys or of skeletons, when
 the birth dates do not contradict (``DATES_AGREE``: a year missing, years at most one apart,
-or the same day and month); a shared phonetic key and the same birth year. Names alike with
+or the same day and month); a shared phonetic key and the same birth year (``year_keys``).
+Names alike with
 birth years further apart were a third of all candidate pairs and almost never one person
 (on the three accuracy worlds 0.7–1.1 million such pairs, 36–39 of them one person; of the
 1–19 accepted at 0.9, 0–3 true); their use was as conflicts, and the conflicts clustering
-needs are scored by ``resolution.close_components`` instead. Pair keys held by more than
-``resolution_features.MAX_KEY_RECORDS`` records are dropped, so no block grows with the
-input (a frequent mononym would otherwise pair every holder with every other).
+needs are scored by ``resolution.close_components`` instead. Pair keys and year keys held
+by more than ``resolution_features.MAX_KEY_RECORDS`` records are dropped, so no block grows
+with the input (a frequent mononym, or a frequent name part with a birth year, would
+otherwise pair every holder with every other).
 """
 
 from __future__ import annotations
@@ -250,7 +252,7 @@ def blocking_rules() -> list[Any]:
         CustomRule(f"l.schema = r.schema AND l.name_key = r.name_key AND {DATES_AGREE}"),
         CustomRule(f"l.schema = r.schema AND l.pair_keys = r.pair_keys AND {DATES_AGREE}",
                    arrays_to_explode=["pair_keys"]),
-        block_on("schema", "phon_keys", "dob_y", arrays_to_explode=["phon_keys"]),
+        block_on("schema", "year_keys", arrays_to_explode=["year_keys"]),
     ]
 
 

@@ -24,8 +24,10 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.progress import Progress
@@ -42,6 +44,9 @@ from tocta.analytics.resolution import (
     prepare_records,
     train_model,
 )
+
+if TYPE_CHECKING:
+    from tocta.analytics.resolution_spark import SparkPairScorer
 
 MODEL_FILE = "model.json"
 log = logging.getLogger(__name__)
@@ -110,7 +115,8 @@ def _check_chunking(folder: Path, chunks: int) -> None:
 
 
 def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path,
-                    chunks: int = 8, progress: bool = True) -> pl.DataFrame:
+                    chunks: int = 8, progress: bool = True,
+                    scorer: PairScorer | SparkPairScorer | None = None) -> pl.DataFrame:
     """Score the chunks of candidate pairs not yet in ``folder``; the kept pairs, sorted.
 
     The chunk files keep every pair a chunk kept (likely ones and conflicts); the result
@@ -124,25 +130,27 @@ def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path
         folder: where finished chunks are kept.
         chunks: number of chunks (keep it the same when resuming).
         progress: show a progress bar on stderr.
+        scorer: an open scorer of ``features`` with ``chunks`` chunks, left open (to close
+            the result with it, ``close_result``); by default one is opened and closed.
     """
     _check_chunking(folder, chunks)
     todo = [i for i in range(1, chunks + 1) if not _chunk_path(folder, i, chunks).exists()]
     if todo:   # a finished run opens no scorer (registering the records costs seconds)
         with Progress(disable=not progress, console=None, transient=False,
-                      redirect_stdout=False, redirect_stderr=False,
-                      expand=False) as bar, pair_scorer(features, model, chunks) as scorer:
+                      redirect_stdout=False, redirect_stderr=False, expand=False) as bar, \
+                nullcontext(scorer) if scorer else pair_scorer(features, model, chunks) as sc:
             bar.console.file = sys.stderr
             task = bar.add_task("scoring pairs", total=chunks, completed=chunks - len(todo))
             start = time.perf_counter()
             for i in todo:
-                pairs = scorer.score_chunk(i)
+                pairs = sc.score_chunk(i)
                 path = _chunk_path(folder, i, chunks)
                 tmp = path.with_suffix(".tmp")
                 pairs.write_parquet(tmp)
                 tmp.replace(path)
                 bar.advance(task)
             log.info("%d candidate pairs blocked and scored in %.1f s",
-                     scorer.blocked_pairs, time.perf_counter() - start)
+                     sc.blocked_pairs, time.perf_counter() - start)
     return kept_pairs([pl.scan_parquet(_chunk_path(folder, i, chunks))
                        for i in range(1, chunks + 1)], model.params)
 
@@ -150,7 +158,8 @@ def score_in_chunks(features: pl.DataFrame, model: ResolutionModel, folder: Path
 def close_result(records: pl.DataFrame, result: ResolutionResult, threshold: float,
                  links: pl.DataFrame | None = None,
                  rescore: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
-                 features: pl.DataFrame | None = None) -> Closure:
+                 features: pl.DataFrame | None = None, scorer: PairScorer | None = None
+                 ) -> Closure:
     """``close_components`` of ``result.pairs`` for clustering at ``threshold``.
 
     The pairs are scored on DuckDB whatever the backend (the same model and scores; they are
@@ -163,22 +172,26 @@ def close_result(records: pl.DataFrame, result: ResolutionResult, threshold: flo
         links: pairs clustering merges whatever their score (positive judgements).
         rescore: turns attribute pairs into the pairs clustering reads (relation evidence).
         features: the records' features, if already prepared.
+        scorer: an open DuckDB scorer of the records (left open); by default one is opened
+            if there is a pair to score, and closed.
     """
-    scorer: PairScorer | None = None
+    opened: PairScorer | None = None
 
     def score(pairs: pl.DataFrame) -> pl.DataFrame:
-        nonlocal scorer
-        if scorer is None:
+        nonlocal opened
+        if scorer is not None:
+            return scorer.score_pairs(pairs)
+        if opened is None:
             prepared = features if features is not None else prepare_records(
                 records, result.model.params.max_key_records)
-            scorer = PairScorer(prepared, result.model)
-        return scorer.score_pairs(pairs)
+            opened = PairScorer(prepared, result.model)
+        return opened.score_pairs(pairs)
 
     try:
         closure = close_components(result.pairs, score, threshold, links, rescore)
     finally:
-        if scorer is not None:
-            scorer.close()
+        if opened is not None:
+            opened.close()
     log.info("closure at %.2f: %d pairs scored in %d rounds", threshold, closure.added,
              closure.rounds)
     return closure
