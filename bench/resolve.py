@@ -149,7 +149,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--chunks", type=int, default=0,
-                    help="chunks per run (0: one per 25,000 records, at least 8)")
+                    help="chunks per run (0: one per 50,000 records, at least 8)")
     ap.add_argument("--keep", type=Path, default=None, help="work folder to keep")
     ap.add_argument("--train-records", type=int, default=None,
                     help="train on a sample of this many records (default: ResolutionParams)")

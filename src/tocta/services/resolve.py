@@ -176,6 +176,9 @@ def close_result(records: pl.DataFrame, result: ResolutionResult, threshold: flo
             if there is a pair to score, and closed.
     """
     opened: PairScorer | None = None
+    if links is not None:   # judgements may join records of another run (things, persons)
+        ids = records["record_id"]
+        links = links.filter(pl.col("left_id").is_in(ids) & pl.col("right_id").is_in(ids))
 
     def score(pairs: pl.DataFrame) -> pl.DataFrame:
         nonlocal opened
