@@ -184,7 +184,9 @@ class ResolutionResult:
                     "only).")
         if row is None:
             return (f"{a} and {b} were never compared: no blocking rule brought them "
-                    "together (no shared identifier, name key or phonetic key).")
+                    "together (no shared identifier; no shared name, pair of name keys or "
+                    "phonetic key with birth dates that agree); a pair that accepted pairs "
+                    "join in one cluster is scored by the closure (close_components).")
         return explain_row(row, self.model, self.params)
 
 
