@@ -374,13 +374,12 @@ def prepare_records(records: pl.DataFrame,
         _by_value(rows["country"], country_code, pl.Utf8).alias("country"),
         _by_value(rows["address"], address_key, pl.Utf8).alias("address"))
         .join(names, on=["name", "schema"], how="left")
-        .join(ids, on="_row", how="left")
-        .sort("_row"))
+        .join(ids, on="_row", how="left"))
     year_keys = (frame.select("_row", "dob_y", "phon_keys").drop_nulls("dob_y")
                  .explode("phon_keys").drop_nulls("phon_keys")
                  .group_by("_row", maintain_order=True)
                  .agg((pl.col("phon_keys") + "|" + pl.col("dob_y").cast(pl.Utf8))
                       .alias("year_keys")))
-    frame = (frame.join(year_keys, on="_row", how="left").sort("_row")
+    frame = (frame.join(year_keys, on="_row", how="left").sort("_row")   # rows in input order
              .select([pl.col(c).cast(t) for c, t in FEATURE_SCHEMA.items()]))
     return cap_pair_keys(frame, max_key_records)
